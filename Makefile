@@ -1,0 +1,55 @@
+# Two commands: `make demo` (the main job) and `make test` (the fast suite on
+# the TensorFlow, JAX and PyTorch backends). Each creates or reuses .venv.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Pinned, tested together on Python 3.11 (see docs/INSTALL.md for the traps).
+PINNED := "tensorflow-cpu==2.21.*" "keras==3.15.*" "tensorflow-probability==0.25.*" \
+	"tensorflow-datasets==4.9.*" importlib_resources "numpy>=1.26,<2.5"
+TEST_PINNED := "jax[cpu]==0.10.*" "torch==2.13.0" "pytest>=8" scipy mpmath hypothesis \
+	"ruff==0.14.*"
+BACKENDS ?= tensorflow jax torch
+PYTEST_ARGS ?=
+
+.PHONY: demo test lint format venv clean-venv bench
+
+$(BIN)/.core-installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet $(PINNED)
+	# TFP needs tf_keras at first use; --no-deps keeps it from installing a second
+	# full tensorflow wheel over tensorflow-cpu.
+	$(BIN)/python -m pip install --quiet --no-deps "tf-keras==2.21.*"
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+$(BIN)/.test-installed: $(BIN)/.core-installed
+	$(BIN)/python -m pip install --quiet $(TEST_PINNED)
+	touch $@
+
+venv: $(BIN)/.test-installed
+
+demo: $(BIN)/.core-installed
+	$(BIN)/python -m keras_hsvae.demo
+
+test: $(BIN)/.test-installed
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	@set -e; for b in $(BACKENDS); do \
+		echo "=== pytest, KERAS_BACKEND=$$b ==="; \
+		KERAS_BACKEND=$$b $(BIN)/python -m pytest -q $(PYTEST_ARGS); \
+	done
+
+lint: $(BIN)/.test-installed
+	$(BIN)/ruff format --check . && $(BIN)/ruff check .
+
+format: $(BIN)/.test-installed
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+bench: $(BIN)/.test-installed
+	KERAS_BACKEND=tensorflow $(BIN)/python benchmarks/bench_spherical_cosines.py
+	KERAS_BACKEND=tensorflow $(BIN)/python benchmarks/bench_vmf_sampling.py
+	KERAS_BACKEND=tensorflow $(BIN)/python benchmarks/bench_hsc_regularizer.py
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,54 @@
+"""Householder rotation that carries the first basis vector onto a direction."""
+
+from keras import ops
+
+
+def householder_reflect(z, mean_direction):
+    """Reflect `z` by the Householder map that sends `e_1` to `mean_direction`.
+
+    `H = I - 2 u u^T` with `u = (e_1 - mu) / ||e_1 - mu||` maps `e_1` to `mu`
+    and is its own inverse, so samples drawn around `e_1` become samples around
+    `mu`. When `mu = e_1` the vector `u` is undefined (0 / 0: NaN in TFP #1211
+    and numpyro #859); there the identity is the right map and is returned,
+    with finite gradients. `mu = -e_1` is regular (`u = e_1`).
+
+    Args:
+        z: tensor `(..., m)`, points to reflect (typically drawn around `e_1`).
+        mean_direction: tensor `(..., m)` broadcastable to `z`, unit vectors.
+
+    Returns:
+        Tensor with the broadcast shape of `z` and `mean_direction`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from keras import ops
+    >>> from keras_hsvae.ops import householder_reflect
+    >>> mu = np.array([0.0, 1.0, 0.0], "float32")
+    >>> e1 = np.array([1.0, 0.0, 0.0], "float32")
+    >>> ops.convert_to_numpy(householder_reflect(e1, mu)).round(6).tolist()
+    [0.0, 1.0, 0.0]
+    """
+    z = ops.convert_to_tensor(z)
+    mu = ops.cast(mean_direction, z.dtype)
+    m = ops.shape(mu)[-1]
+    e1 = ops.cast(ops.arange(m) == 0, z.dtype)
+    diff = e1 - mu
+    # ||e_1 - mu||^2 = 2 (1 - mu_1) for unit mu; summing squares keeps precision
+    # when mu is close to e_1 (1 - mu_1 would cancel).
+    norm_sq = ops.sum(diff * diff, axis=-1, keepdims=True)
+    tiny = ops.convert_to_tensor(_tiny(z.dtype), z.dtype)
+    degenerate = norm_sq <= tiny
+    # mu == e_1: the reflection degenerates to the identity; a safe denominator
+    # keeps the untaken branch (and its gradient) finite.
+    safe_norm_sq = ops.where(degenerate, ops.ones_like(norm_sq), norm_sq)
+    proj = ops.sum(diff * z, axis=-1, keepdims=True)
+    reflected = z - (2.0 * proj / safe_norm_sq) * diff
+    return ops.where(degenerate, z + ops.zeros_like(reflected), reflected)
+
+
+def _tiny(dtype):
+    import numpy as np
+    from keras import backend
+
+    return float(np.finfo(backend.standardize_dtype(dtype)).tiny)

@@ -1,0 +1,57 @@
+"""Seeded random draws on the sphere, written in `keras.ops`."""
+
+import keras
+from keras import ops
+
+
+def sample_uniform_sphere(shape, dim, dtype="float32", seed=None):
+    """Draw points uniformly on the unit sphere S^{dim-1} in R^dim.
+
+    Normalizes standard normal vectors (the rotation-invariant construction).
+    A draw with all coordinates exactly zero has probability zero in exact
+    arithmetic; it is mapped to `e_1` so the result is always a unit vector.
+
+    Args:
+        shape: tuple, batch shape of the draws.
+        dim: int >= 1, ambient dimension `m` (points on S^{m-1}).
+        dtype: float dtype of the result.
+        seed: int, `keras.random.SeedGenerator` or `None`.
+
+    Returns:
+        Tensor of shape `shape + (dim,)`.
+
+    Example:
+
+    >>> from keras import ops
+    >>> from keras_hsvae.ops import sample_uniform_sphere
+    >>> x = sample_uniform_sphere((4,), 3, seed=0)
+    >>> ops.convert_to_numpy(ops.norm(x, axis=-1)).round(5).tolist()
+    [1.0, 1.0, 1.0, 1.0]
+    """
+    dim = int(dim)
+    if dim < 1:
+        raise ValueError(f"`dim` must be a positive integer. Received: dim={dim}")
+    shape = tuple(shape) + (dim,)
+    x = keras.random.normal(shape, dtype=dtype, seed=seed)
+    norm = ops.sqrt(ops.sum(x * x, axis=-1, keepdims=True))
+    zero = norm == 0
+    e1 = ops.cast(ops.arange(dim) == 0, dtype)
+    return ops.where(zero, e1, x / ops.where(zero, ops.ones_like(norm), norm))
+
+
+def seed_generator(seed):
+    """Return a `keras.random.SeedGenerator` for `seed` (or `None` for None).
+
+    Functions that make several draws must not reuse one integer seed for all
+    of them: on JAX the same integer gives the same key, so e.g. a Beta draw
+    and a uniform draw with `seed=5` would be dependent. A generator built
+    once from the integer advances between draws. Works inside `jax.jit`.
+    """
+    if seed is None or isinstance(seed, keras.random.SeedGenerator):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ValueError(
+            "`seed` must be an int, a `keras.random.SeedGenerator` or None. "
+            f"Received: seed={seed!r}"
+        )
+    return keras.random.SeedGenerator(seed)

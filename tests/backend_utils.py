@@ -1,0 +1,59 @@
+"""Per-backend helpers for the tests: gradients and float64 contexts."""
+
+import contextlib
+
+import keras
+import numpy as np
+
+
+def backend():
+    return keras.backend.backend()
+
+
+def float64():
+    """Context in which float64 tensors stay float64 (JAX needs x64 enabled)."""
+    if backend() == "jax":
+        import jax
+
+        return jax.enable_x64(True)
+    return contextlib.nullcontext()
+
+
+def value_and_grad(fn, *args):
+    """`fn(*args)` and the gradient of `sum(fn(*args))` w.r.t. each arg (numpy)."""
+    name = backend()
+    if name == "tensorflow":
+        import tensorflow as tf
+
+        xs = [tf.Variable(a) for a in args]
+        with tf.GradientTape() as tape:
+            out = fn(*xs)
+            total = tf.reduce_sum(out)
+        grads = tape.gradient(total, xs)
+        return np.asarray(out), [np.asarray(g) for g in grads]
+    if name == "jax":
+        import jax
+        import jax.numpy as jnp
+
+        def total(*a):
+            out = fn(*a)
+            return jnp.sum(out), out
+
+        # One jitted graph: far faster than JAX's op-by-op eager dispatch.
+        fun = jax.jit(
+            jax.value_and_grad(total, argnums=tuple(range(len(args))), has_aux=True)
+        )
+        (_, out), grads = fun(*[jnp.asarray(a) for a in args])
+        return np.asarray(out), [np.asarray(g) for g in grads]
+    if name == "torch":
+        import torch
+
+        xs = [torch.tensor(np.asarray(a), requires_grad=True) for a in args]
+        out = fn(*xs)
+        out.sum().backward()
+        return out.detach().cpu().numpy(), [x.grad.cpu().numpy() for x in xs]
+    raise NotImplementedError(name)
+
+
+def to_numpy(x):
+    return np.asarray(keras.ops.convert_to_numpy(x))
