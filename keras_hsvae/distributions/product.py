@@ -60,11 +60,10 @@ class _Product(Distribution):
         """Concatenated draws of every shell: `sample_shape + batch + (sum m_i,)`."""
         seed = seed_generator(seed)
         draws = [shell.sample(sample_shape, seed=seed) for shell in self.shells]
-        target = tuple(draws[0].shape[: len(draws[0].shape) - 1])
-        for draw in draws:
-            target = max(target, tuple(draw.shape[:-1]), key=len)
-        draws = [ops.broadcast_to(d, target + (d.shape[-1],)) for d in draws]
-        return ops.concatenate(draws, axis=-1)
+        # Shells with a scalar batch next to batched ones: broadcast by adding
+        # a zero of the other draws' batch shape (works for unknown sizes).
+        zero = sum(ops.zeros_like(d[..., :1]) for d in draws)
+        return ops.concatenate([d + zero for d in draws], axis=-1)
 
     def log_prob(self, x):
         """Sum of the shells' log densities of the matching slices of `x`."""

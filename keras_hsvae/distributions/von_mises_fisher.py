@@ -44,16 +44,14 @@ def prepare_direction_and_concentration(
             f"size m). Received: mean_direction.shape={tuple(mu.shape)}"
         )
     dim = check_dim(mu.shape[-1], "dim")
-    batch = tuple(mu.shape[:-1])
-    try:
-        batch_shape = tuple(np.broadcast_shapes(batch, tuple(kappa.shape)))
-    except ValueError:
+    batch_shape = _broadcast_static(tuple(mu.shape[:-1]), tuple(kappa.shape))
+    if batch_shape is None:
         raise ValueError(
             "`concentration` must broadcast with the batch shape of "
             f"`mean_direction` (all axes but the last). Received: "
             f"concentration.shape={tuple(kappa.shape)}, "
             f"mean_direction.shape={tuple(mu.shape)}"
-        ) from None
+        )
     if validate_args:
         mu_value = concrete_value(mu)
         if mu_value is not None and not np.all(np.isfinite(mu_value)):
@@ -90,6 +88,26 @@ def prepare_direction_and_concentration(
                 )
         mu = mu / norm
     return mu, kappa, dim, batch_shape, str(dtype)
+
+
+def _broadcast_static(a, b):
+    """numpy-style broadcast of two static shapes; None (unknown) matches all.
+
+    Returns None when the shapes cannot broadcast.
+    """
+    out = []
+    for i in range(1, max(len(a), len(b)) + 1):
+        x = a[-i] if i <= len(a) else 1
+        y = b[-i] if i <= len(b) else 1
+        if x == y or y == 1:
+            out.append(x)
+        elif x == 1:
+            out.append(y)
+        elif x is None or y is None:
+            out.append(y if x is None else x)
+        else:
+            return None
+    return tuple(reversed(out))
 
 
 class VonMisesFisher(Distribution):
@@ -165,7 +183,8 @@ class VonMisesFisher(Distribution):
         return self._concentration
 
     def _kappa_batch(self):
-        return ops.broadcast_to(self._concentration, self.batch_shape)
+        # Broadcast by addition: works with unknown (None) batch sizes too.
+        return self._concentration + ops.zeros_like(self._mean_direction[..., 0])
 
     def sample(self, sample_shape=(), seed=None):
         """Draw samples of shape `sample_shape + batch_shape + (m,)`.
@@ -176,10 +195,11 @@ class VonMisesFisher(Distribution):
         """
         if isinstance(sample_shape, int):
             sample_shape = (sample_shape,)
-        shape = tuple(sample_shape) + self.batch_shape
+        kappa = self._kappa_batch()
+        shape = tuple(sample_shape) + tuple(ops.shape(kappa))
         seed = seed_generator(seed)
         w, one_minus_w = sample_vmf_cosine(
-            shape, self.dim, self._kappa_batch(), seed, self.max_proposals
+            shape, self.dim, kappa, seed, self.max_proposals
         )
         return self._assemble(w, one_minus_w, shape, seed)
 
@@ -203,12 +223,13 @@ class VonMisesFisher(Distribution):
         """
         if isinstance(sample_shape, int):
             sample_shape = (sample_shape,)
-        shape = tuple(sample_shape) + self.batch_shape
+        kappa = self._kappa_batch()
+        shape = tuple(sample_shape) + tuple(ops.shape(kappa))
         seed = seed_generator(seed)
         w, one_minus_w, correction = sample_vmf_cosine(
             shape,
             self.dim,
-            self._kappa_batch(),
+            kappa,
             seed,
             self.max_proposals,
             return_score_correction=True,
@@ -243,7 +264,8 @@ class VonMisesFisher(Distribution):
 
     def mode(self):
         """The mean direction `mu` (for kappa = 0 every point is a mode)."""
-        return ops.broadcast_to(self._mean_direction, self.batch_shape + (self.dim,))
+        kappa = ops.expand_dims(self._kappa_batch(), -1)
+        return self._mean_direction + ops.zeros_like(kappa)
 
 
 @register_kl(VonMisesFisher, HypersphericalUniform)
