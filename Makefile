@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PINNED := "tensorflow-cpu==2.21.*" "keras==3.15.*" "tensorflow-probability==0.25.*" \
 	"tensorflow-datasets==4.9.*" importlib_resources "numpy>=1.26,<2.5"
 TEST_PINNED := "jax[cpu]==0.10.*" "torch==2.13.0" "pytest>=8" scipy mpmath hypothesis \
-	"ruff==0.14.*"
+	"ruff==0.17.*"
 BACKENDS ?= tensorflow jax torch
 PYTEST_ARGS ?=
 

@@ -2,6 +2,7 @@
 
 from keras_hsvae.distributions.hyperspherical_uniform import HypersphericalUniform
 from keras_hsvae.distributions.kl import kl_divergence, register_kl
+from keras_hsvae.distributions.power_spherical import PowerSpherical
 from keras_hsvae.distributions.product import (
     ProductHypersphericalUniform,
     ProductVonMisesFisher,
@@ -10,6 +11,7 @@ from keras_hsvae.distributions.von_mises_fisher import VonMisesFisher
 
 __all__ = [
     "HypersphericalUniform",
+    "PowerSpherical",
     "ProductHypersphericalUniform",
     "ProductVonMisesFisher",
     "VonMisesFisher",

@@ -6,19 +6,11 @@ from keras import ops
 from keras_hsvae.distributions.hyperspherical_uniform import HypersphericalUniform
 from keras_hsvae.distributions.kl import kl_divergence
 from keras_hsvae.distributions.von_mises_fisher import VonMisesFisher
+from keras_hsvae.layers._validation import check_beta
+from keras_hsvae.ops.sae import rescale_to_radius
 from keras_hsvae.ops.vmf import DEFAULT_MAX_PROPOSALS
 
 _INFERENCE = ("mode", "sample")
-
-
-def _check_beta(beta):
-    try:
-        ok = float(beta) >= 0 and float(beta) < float("inf")
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise ValueError(f"`beta` must be a finite float >= 0. Received: beta={beta}")
-    return float(beta)
 
 
 def _check_dim(dim, name="dim"):
@@ -28,17 +20,6 @@ def _check_dim(dim, name="dim"):
             f"latent (samples lie on S^{{m-1}}). Received: {name}={dim!r}"
         )
     return dim
-
-
-def _unit(x):
-    """x / ||x|| with the zero vector mapped to e_1 (finite gradients)."""
-    norm_sq = ops.sum(x * x, axis=-1, keepdims=True)
-    zero = norm_sq == 0
-    # A dense head can output exactly 0 (e.g. ReLU features all 0): map it to
-    # e_1 with a safe denominator so the untaken branch has no NaN gradient.
-    safe = ops.where(zero, ops.ones_like(norm_sq), norm_sq)
-    e1 = ops.cast(ops.arange(ops.shape(x)[-1]) == 0, x.dtype)
-    return ops.where(zero, e1 + 0.0 * x, x * ops.rsqrt(safe))
 
 
 class _SphericalPosterior(keras.layers.Layer):
@@ -60,7 +41,7 @@ class _SphericalPosterior(keras.layers.Layer):
     ):
         super().__init__(**kwargs)
         self.dim = _check_dim(dim)
-        self.beta = _check_beta(beta)
+        self.beta = check_beta(beta)
         if inference not in _INFERENCE:
             raise ValueError(
                 f"`inference` must be one of {_INFERENCE}. Received: "
@@ -111,7 +92,8 @@ class _SphericalPosterior(keras.layers.Layer):
 
     def parameters(self, features):
         """Return `{"mean_direction": (B, m), "concentration": (B,)}`."""
-        mu = _unit(self.mean_dense(features))
+        # A head output of exactly 0 (e.g. all-zero ReLU features) maps to e_1.
+        mu = rescale_to_radius(self.mean_dense(features), 1.0)
         # kappa = softplus(.) + offset (the S-VAE paper uses offset 1).
         raw = self.concentration_dense(features)[..., 0]
         kappa = ops.softplus(raw) + self.concentration_offset
@@ -337,7 +319,7 @@ class ProductVonMisesFisherPosterior(keras.layers.Layer):
                 f"Received: shell_dims={shell_dims!r}"
             )
         self.shell_dims = [_check_dim(d, "shell_dims[i]") for d in shell_dims]
-        self.beta = _check_beta(beta)
+        self.beta = check_beta(beta)
         self.inference = inference
         self.concentration_offset = concentration_offset
         self.max_proposals = max_proposals

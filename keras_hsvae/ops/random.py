@@ -1,7 +1,8 @@
 """Seeded random draws on the sphere, written in `keras.ops`."""
 
 import keras
-from keras import ops
+
+from keras_hsvae.ops.sae import rescale_to_radius
 
 
 def sample_uniform_sphere(shape, dim, dtype="float32", seed=None):
@@ -9,7 +10,8 @@ def sample_uniform_sphere(shape, dim, dtype="float32", seed=None):
 
     Normalizes standard normal vectors (the rotation-invariant construction).
     A draw with all coordinates exactly zero has probability zero in exact
-    arithmetic; it is mapped to `e_1` so the result is always a unit vector.
+    arithmetic; it is mapped to `e_1` (`rescale_to_radius`) so the result is
+    always a unit vector.
 
     Args:
         shape: tuple, batch shape of the draws.
@@ -33,10 +35,7 @@ def sample_uniform_sphere(shape, dim, dtype="float32", seed=None):
         raise ValueError(f"`dim` must be a positive integer. Received: dim={dim}")
     shape = tuple(shape) + (dim,)
     x = keras.random.normal(shape, dtype=dtype, seed=seed)
-    norm = ops.sqrt(ops.sum(x * x, axis=-1, keepdims=True))
-    zero = norm == 0
-    e1 = ops.cast(ops.arange(dim) == 0, dtype)
-    return ops.where(zero, e1, x / ops.where(zero, ops.ones_like(norm), norm))
+    return rescale_to_radius(x, 1.0)
 
 
 def seed_generator(seed):
