@@ -47,9 +47,11 @@ format: $(BIN)/.test-installed
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
 bench: $(BIN)/.test-installed
-	KERAS_BACKEND=tensorflow $(BIN)/python benchmarks/bench_spherical_cosines.py
-	KERAS_BACKEND=tensorflow $(BIN)/python benchmarks/bench_vmf_sampling.py
-	KERAS_BACKEND=tensorflow $(BIN)/python benchmarks/bench_hsc_regularizer.py
+	cd benchmarks && KERAS_BACKEND=tensorflow ../$(BIN)/python accuracy.py
+	cd benchmarks && KERAS_BACKEND=tensorflow ../$(BIN)/python bench_spherical_cosines.py
+	cd benchmarks && KERAS_BACKEND=tensorflow ../$(BIN)/python bench_vmf_sampling.py
+	cd benchmarks && KERAS_BACKEND=tensorflow ../$(BIN)/python bench_hsc_regularizer.py
+	$(BIN)/python benchmarks/summarize.py > /dev/null
 
 clean-venv:
 	rm -rf $(VENV)

@@ -181,10 +181,12 @@ def test_sampling_layers_export_as_saved_model(tmp_path):
     inputs = keras.Input((8,))
     z = hl.VonMisesFisherPosterior(dim=6, inference="sample", seed=0)(inputs)
     shells = hl.ProductVonMisesFisherPosterior([3, 2], inference="sample", seed=1)
-    model = keras.Model(inputs, [z, shells(inputs)])
+    power = hl.PowerSphericalPosterior(dim=4, inference="sample", seed=2)
+    model = keras.Model(inputs, [z, shells(inputs), power(inputs)])
     model.export(str(tmp_path / "sm"), format="tf_saved_model", verbose=False)
     served = tf.saved_model.load(str(tmp_path / "sm"))
     for batch in (1, 7):
         out = served.serve(_features(batch))
         np.testing.assert_allclose(np.linalg.norm(out[0], axis=1), 1, atol=1e-5)
         assert tuple(out[1].shape) == (batch, 5)
+        np.testing.assert_allclose(np.linalg.norm(out[2], axis=1), 1, atol=1e-5)

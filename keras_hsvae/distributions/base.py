@@ -68,6 +68,16 @@ class Distribution:
     def event_shape(self):
         return (self._dim,)
 
+    def _points(self, x):
+        """`x` as a tensor of this dtype, checked to have `dim` on its last axis."""
+        x = ops.convert_to_tensor(x, self.dtype)
+        if x.shape[-1] is not None and x.shape[-1] != self.dim:
+            raise ValueError(
+                f"Expected points with last dimension {self.dim}. "
+                f"Received: x.shape={tuple(x.shape)}"
+            )
+        return x
+
     def prob(self, x):
         """Density with respect to the surface measure of S^{m-1}."""
         return ops.exp(self.log_prob(x))

@@ -39,12 +39,7 @@ class HypersphericalUniform(Distribution):
 
     def log_prob(self, x):
         """`-log(area of S^{m-1})` for every point (shape `x.shape[:-1]`)."""
-        x = ops.convert_to_tensor(x, self.dtype)
-        if x.shape[-1] is not None and x.shape[-1] != self.dim:
-            raise ValueError(
-                f"Expected points with last dimension {self.dim}. "
-                f"Received: x.shape={tuple(x.shape)}"
-            )
+        x = self._points(x)
         return ops.zeros_like(x[..., 0]) - log_sphere_area(self.dim, self.dtype)
 
     def entropy(self):

@@ -153,12 +153,7 @@ class PowerSpherical(Distribution):
         log density for kappa = 0 (`0 * log 0` is taken as 0, with finite
         gradients).
         """
-        x = ops.convert_to_tensor(x, self.dtype)
-        if x.shape[-1] is not None and x.shape[-1] != self.dim:
-            raise ValueError(
-                f"Expected points with last dimension {self.dim}. "
-                f"Received: x.shape={tuple(x.shape)}"
-            )
+        x = self._points(x)
         kappa = self._concentration
         cos = ops.sum(x * self._mean_direction, axis=-1)
         # log((1 + cos) / 2) = log1p((cos - 1) / 2): exact near the mode, where

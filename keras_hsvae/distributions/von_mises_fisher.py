@@ -238,12 +238,7 @@ class VonMisesFisher(Distribution):
 
     def log_prob(self, x):
         """Log density at unit vectors `x` (`(..., m)`), w.r.t. surface measure."""
-        x = ops.convert_to_tensor(x, self.dtype)
-        if x.shape[-1] is not None and x.shape[-1] != self.dim:
-            raise ValueError(
-                f"Expected points with last dimension {self.dim}. "
-                f"Received: x.shape={tuple(x.shape)}"
-            )
+        x = self._points(x)
         kappa = self._concentration
         cos = ops.sum(x * self._mean_direction, axis=-1)
         # kappa (mu^T x - 1) + (kappa + log C): both parts stay O(log kappa)

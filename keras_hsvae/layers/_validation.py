@@ -2,6 +2,8 @@
 
 import math
 
+import keras
+
 INFERENCE_MODES = ("mean", "sample")
 
 
@@ -35,3 +37,17 @@ def check_seed(seed):
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise ValueError(f"`seed` must be an int or None. Received: seed={seed!r}")
     return seed
+
+
+def add_beta_weight(layer, beta):
+    """Give `layer` its KL weight: a non-trainable scalar `beta_weight`.
+
+    Callbacks change it during `fit` with `layer.beta_weight.assign(value)`
+    (e.g. `BetaSchedule`); it is saved with the weights.
+    """
+    return layer.add_weight(
+        shape=(),
+        initializer=keras.initializers.Constant(beta),
+        trainable=False,
+        name="beta",
+    )

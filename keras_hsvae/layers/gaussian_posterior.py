@@ -1,10 +1,10 @@
 """Diagonal Gaussian posterior with the N(0, I) prior: the beta-VAE baseline."""
 
-
 import keras
 from keras import ops
 
 from keras_hsvae.layers._validation import (
+    add_beta_weight,
     check_beta,
     check_inference,
     check_seed,
@@ -77,12 +77,7 @@ class GaussianPosterior(keras.layers.Layer):
         self.inference = check_inference(inference)
         self.seed = check_seed(seed)
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.beta_weight = self.add_weight(
-            shape=(),
-            initializer=keras.initializers.Constant(self.beta),
-            trainable=False,
-            name="beta",
-        )
+        self.beta_weight = add_beta_weight(self, self.beta)
         self.mean_dense = keras.layers.Dense(dim, name="mean", dtype=self.dtype_policy)
         self.scale_dense = keras.layers.Dense(
             dim, name="scale", dtype=self.dtype_policy

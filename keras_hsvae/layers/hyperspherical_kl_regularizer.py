@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from keras_hsvae.layers._validation import (
+    add_beta_weight,
     check_beta,
     check_inference,
     check_seed,
@@ -122,12 +123,7 @@ class HypersphericalKLRegularizer(keras.layers.Layer):
         self.inference = check_inference(inference)
         self.seed = check_seed(seed)
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.beta_weight = self.add_weight(
-            shape=(),
-            initializer=keras.initializers.Constant(self.beta),
-            trainable=False,
-            name="beta",
-        )
+        self.beta_weight = add_beta_weight(self, self.beta)
 
     def build(self, input_shape):
         mu_shape, sigma_shape = _two_shapes(input_shape)

@@ -6,7 +6,7 @@ from keras import ops
 from keras_hsvae.distributions.hyperspherical_uniform import HypersphericalUniform
 from keras_hsvae.distributions.kl import kl_divergence
 from keras_hsvae.distributions.von_mises_fisher import VonMisesFisher
-from keras_hsvae.layers._validation import check_beta
+from keras_hsvae.layers._validation import add_beta_weight, check_beta, check_seed
 from keras_hsvae.ops.sae import rescale_to_radius
 from keras_hsvae.ops.vmf import DEFAULT_MAX_PROPOSALS
 
@@ -71,14 +71,9 @@ class _SphericalPosterior(keras.layers.Layer):
         self.max_proposals = int(max_proposals)
         self.return_score_correction = bool(return_score_correction)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.seed = seed
+        self.seed = check_seed(seed)
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.beta_weight = self.add_weight(
-            shape=(),
-            initializer=keras.initializers.Constant(self.beta),
-            trainable=False,
-            name="beta",
-        )
+        self.beta_weight = add_beta_weight(self, self.beta)
         self.mean_dense = keras.layers.Dense(
             self.dim, kernel_initializer=self.kernel_initializer, name="mean_direction"
         )
@@ -325,13 +320,8 @@ class ProductVonMisesFisherPosterior(keras.layers.Layer):
         self.max_proposals = max_proposals
         self.return_score_correction = bool(return_score_correction)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.seed = seed
-        self.beta_weight = self.add_weight(
-            shape=(),
-            initializer=keras.initializers.Constant(self.beta),
-            trainable=False,
-            name="beta",
-        )
+        self.seed = check_seed(seed)
+        self.beta_weight = add_beta_weight(self, self.beta)
         self.shells = [
             VonMisesFisherPosterior(
                 d,

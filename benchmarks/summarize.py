@@ -1,0 +1,165 @@
+"""Render benchmarks/README.md from the JSON files in benchmarks/results/.
+
+    python benchmarks/summarize.py
+
+Every figure in the README is copied from a results file written by one of
+the benchmark scripts; rerun the scripts, then this, to refresh it.
+"""
+
+import json
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+
+HEADER = """# Benchmarks
+
+Each script measures a ratio against a baseline timed in the same run and
+writes `results/<name>.json`; this file is generated from those files by
+`python benchmarks/summarize.py`. Timings are medians after warm-up on the
+machine named in each section (CPU only; the session machines have 2 cores
+and no GPU). Run them all with `make bench`.
+"""
+
+
+def _load(name):
+    path = RESULTS / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def spherical_cosines():
+    data = _load("spherical_cosines")
+    if data is None:
+        return "## spherical_cosines\n\nNo results yet: run the benchmark.\n"
+    env = data.get("environment", {})
+    lines = [
+        "## `spherical_cosines` vs the papers' O(n^2) masked form",
+        "",
+        f"`benchmarks/bench_spherical_cosines.py`, batch {data['batch']}, "
+        f"{data['dtype']}, {data['compiler']}; backend {env.get('backend')}, "
+        f"{env.get('cpu_count')} CPUs. Target: >= 20x at n = 1000, linear growth.",
+        "",
+        "| n | ours (ms) | masked (ms) | speed-up | ours ns / (B n) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for row in data["rows"]:
+        lines.append(
+            f"| {row['n']} | {1e3 * row['ours_s']:.3f} | {1e3 * row['masked_s']:.1f} "
+            f"| {row['speedup']:.1f}x | {row['ours_ns_per_sample_dim']:.1f} |"
+        )
+    fit = data.get("linear_fit_seconds_vs_n", {})
+    if fit:
+        lines += ["", f"Linear fit of our time vs n: `{json.dumps(fit)}`."]
+    lines += ["", f"Masked baseline: {data.get('masked_method', '')}", ""]
+    return "\n".join(lines)
+
+
+def vmf_sampling():
+    data = _load("vmf_sampling")
+    if data is None:
+        return "## vMF sampling\n\nNo results yet: run `bench_vmf_sampling.py`.\n"
+    env = data["environment"]
+    lines = [
+        "## vMF sampling vs `tfp.distributions.VonMisesFisher`",
+        "",
+        f"`benchmarks/bench_vmf_sampling.py`: TensorFlow {env.get('tensorflow')}, "
+        f"TFP {data['tfp']}, graph mode, batch {data['rows'][0]['batch']}, "
+        f"{env.get('cpu_count')} CPUs. Ratio = time(TFP) / time(keras_hsvae); "
+        "above 1 means keras_hsvae is faster. Target: at least on par.",
+        "",
+        "| m | kappa | keras_hsvae (ms) | TFP (ms) | TFP / ours |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for row in data["rows"]:
+        lines.append(
+            f"| {row['m']} | {row['kappa']:g} | {1e3 * row['keras_hsvae_s']:.2f} "
+            f"| {1e3 * row['tfp_s']:.2f} | {row['tfp_over_ours']:.2f} |"
+        )
+    s = data["summary"]
+    lines += [
+        "",
+        f"Geometric mean TFP / ours: {s['geometric_mean_tfp_over_ours']:.2f} "
+        f"(min {s['min_tfp_over_ours']:.2f}, max {s['max_tfp_over_ours']:.2f}).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def hsc_regularizer():
+    data = _load("hsc_regularizer")
+    if data is None:
+        return "## HSC regularizer\n\nNo results yet: run `bench_hsc_regularizer.py`.\n"
+    lines = [
+        "## HSC regularizer cost per training step",
+        "",
+        f"`benchmarks/bench_hsc_regularizer.py`: small conv VAE on 28x28x1, batch "
+        f"{data['batch']}, backend {data['backend']}, {data['cpu_count']} CPUs, "
+        f"jit_compile={data['jit_compile']}. Baseline: {data['baseline']} "
+        "Target: <= 5 % at n = 200 (the paper reports +32 %).",
+        "",
+        "| n | variant | median step (ms) | overhead vs baseline |",
+        "| --- | --- | --- | --- |",
+    ]
+    for row in data["results"]:
+        lines.append(
+            f"| {row['n']} | {row['variant']} | {row['median_step_ms']:.1f} "
+            f"| {row['overhead_pct']:+.1f} % |"
+        )
+    lines += [
+        "",
+        f"Load average at the end of the run: {data.get('load_average_at_end')}.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def accuracy():
+    data = _load("accuracy")
+    if data is None:
+        return "## Accuracy\n\nNo results yet: run `accuracy.py`.\n"
+    g = data["grids"]
+    lines = [
+        "## Accuracy against mpmath",
+        "",
+        "`benchmarks/accuracy.py` (the tests' grids; reference: mpmath at 40-60 "
+        f"digits). Orders {g['orders']}, x {g['args'][0]:g}..{g['args'][-1]:g} "
+        f"({len(g['args'])} points); vMF KL for m in {g['dims']}, kappa "
+        f"{g['kappas'][0]:g}..{g['kappas'][-1]:g}. TFP 0.25 measured on the same "
+        "grid for comparison.",
+        "",
+        "| quantity | float64 | float32 | required (f64 / f32) |",
+        "| --- | --- | --- | --- |",
+    ]
+    rows = [
+        (
+            "`log_bessel_iv`, err / max(1, abs(log I))",
+            "log_bessel_iv_max_err_over_max1_abs",
+            "1e-10 / 1e-5",
+        ),
+        ("`bessel_iv_ratio`, relative", "bessel_iv_ratio_max_rel_err", "1e-8 / 1e-4"),
+        ("vMF KL to uniform, relative", "vmf_kl_max_rel_err", "1e-8 / 1e-4"),
+        (
+            "TFP `log_bessel_ive` + x, same measure",
+            "tfp_log_bessel_ive_plus_x_max_err",
+            "-",
+        ),
+        ("TFP vMF KL to uniform, relative", "tfp_vmf_kl_max_rel_err", "-"),
+    ]
+    for label, key, req in rows:
+        if key in data["float64"]:
+            f64, f32 = data["float64"][key], data["float32"][key]
+            lines.append(f"| {label} | {f64:.2g} | {f32:.2g} | {req} |")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def main():
+    text = "\n".join(
+        [HEADER, accuracy(), spherical_cosines(), vmf_sampling(), hsc_regularizer()]
+    )
+    (HERE / "README.md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
