@@ -293,6 +293,9 @@ def test_rescale_to_radius():
     _, (grad,) = value_and_grad(f, z[:1])
     # d/dz_j of 2 z_1/||z|| at (3, 4, 0): 2 (delta_1j / 5 - 3 z_j / 125).
     np.testing.assert_allclose(grad[0], [0.256, -0.192, 0.0], rtol=1e-5, atol=1e-7)
+    # A zero row (mapped to radius * e_1) has a finite, zero gradient.
+    _, (grad,) = value_and_grad(f, z[1:2])
+    np.testing.assert_array_equal(grad, np.zeros_like(grad))
 
 
 # ------------------------------------------------------------------ the layer

@@ -144,7 +144,10 @@ def rescale_to_radius(z, radius):
     zero = scale == 0
     u = z / ops.where(zero, ops.ones_like(scale), scale)
     # Every nonzero u has a coordinate of magnitude 1: 1 <= ||u|| <= sqrt(n).
-    norm = ops.sqrt(ops.sum(u * u, axis=-1, keepdims=True))
-    scaled = u / ops.where(zero, ops.ones_like(norm), norm)
+    # Zero rows: sqrt is taken of a safe 1, not of 0, whose infinite
+    # derivative would turn the zero cotangent of the untaken branch into NaN.
+    sum_sq = ops.sum(u * u, axis=-1, keepdims=True)
+    norm = ops.sqrt(ops.where(zero, ops.ones_like(sum_sq), sum_sq))
+    scaled = u / norm
     e1 = ops.cast(ops.arange(z.shape[-1]) == 0, z.dtype)
     return ops.cast(radius, z.dtype) * ops.where(zero, e1, scaled)
