@@ -1,0 +1,153 @@
+"""Training callbacks: the KL-weight (beta) schedule."""
+
+import math
+
+import keras
+
+SCHEDULES = ("constant", "linear", "sqrt", "cyclical")
+DIRECTIONS = ("increase", "decrease")
+
+
+def _check_number(name, value, minimum=0.0, integer=False):
+    ok = not isinstance(value, bool)
+    if ok:
+        try:
+            ok = math.isfinite(float(value)) and float(value) >= minimum
+            if integer:
+                ok = ok and int(value) == value
+        except (TypeError, ValueError):
+            ok = False
+    if not ok:
+        kind = "an integer" if integer else "a float"
+        raise ValueError(
+            f"`{name}` must be {kind} >= {minimum:g}. Received: {name}={value!r}"
+        )
+    return int(value) if integer else float(value)
+
+
+def beta_weight_variables(model):
+    """Every `beta_weight` variable of the layers of `model` (model included)."""
+    variables, seen = [], set()
+    for layer in model._flatten_layers(include_self=True, recursive=True):
+        variable = getattr(layer, "beta_weight", None)
+        if variable is not None and id(variable) not in seen:
+            seen.add(id(variable))
+            variables.append(variable)
+    return variables
+
+
+@keras.saving.register_keras_serializable(package="keras_hsvae")
+class BetaSchedule(keras.callbacks.Callback):
+    """Set the KL weight `beta` of every latent layer at each epoch start.
+
+    Every layer of the model with a `beta_weight` variable (the posterior
+    layers of `keras_hsvae.layers`, the models of `keras_hsvae.models`) gets
+    `beta(epoch)` (epochs counted from 0). With `t = min(epoch / epochs, 1)`:
+
+    - `"constant"`: `end` at every epoch.
+    - `"linear"`: `f(t) = t` (KL warm-up over `epochs` epochs).
+    - `"sqrt"`: `f(t) = sqrt(t)`, the sqrt(epoch) stage of the HSC-VAE paper
+      (001, 4.1 and A.9); afterwards constant.
+    - `"cyclical"`: `t = min((epoch % cycle_length) / (ratio * cycle_length), 1)`
+      and `f(t) = t`, restarting every `cycle_length` epochs (Fu et al., 2019).
+
+    `direction="increase"`: `beta = start + (end - start) * f(t)` (from
+    `start` to `end`); `direction="decrease"`: `beta = end - (end - start) *
+    f(t)` (from `end` down to `start`, same curve shape).
+
+    Args:
+        schedule: one of `"constant"`, `"linear"`, `"sqrt"`, `"cyclical"`.
+        start: float >= 0, the low value.
+        end: float >= 0, the high value.
+        epochs: integer >= 1, length of the ramp (not used by `"cyclical"`).
+        direction: `"increase"` or `"decrease"`.
+        cycle_length: integer >= 1, epochs per cycle for `"cyclical"`.
+        ratio: float in (0, 1], fraction of a cycle spent ramping.
+        verbose: if 1, print beta at each epoch start.
+
+    Example:
+
+    >>> schedule = BetaSchedule("linear", start=0.0, end=1.0, epochs=4)
+    >>> [schedule.beta(e) for e in range(6)]
+    [0.0, 0.25, 0.5, 0.75, 1.0, 1.0]
+    >>> BetaSchedule("sqrt", epochs=4, direction="decrease").beta(1)
+    0.5
+    """
+
+    def __init__(
+        self,
+        schedule="constant",
+        start=0.0,
+        end=1.0,
+        epochs=100,
+        direction="increase",
+        cycle_length=10,
+        ratio=0.5,
+        verbose=0,
+    ):
+        super().__init__()
+        if schedule not in SCHEDULES:
+            raise ValueError(
+                f"`schedule` must be one of {SCHEDULES}. "
+                f"Received: schedule={schedule!r}"
+            )
+        if direction not in DIRECTIONS:
+            raise ValueError(
+                f"`direction` must be one of {DIRECTIONS}. "
+                f"Received: direction={direction!r}"
+            )
+        self.schedule = schedule
+        self.direction = direction
+        self.start = _check_number("start", start)
+        self.end = _check_number("end", end)
+        self.epochs = _check_number("epochs", epochs, 1, integer=True)
+        self.cycle_length = _check_number("cycle_length", cycle_length, 1, integer=True)
+        self.ratio = _check_number("ratio", ratio)
+        if not 0 < self.ratio <= 1:
+            raise ValueError(f"`ratio` must be in (0, 1]. Received: ratio={ratio!r}")
+        self.verbose = verbose
+
+    def _shape(self, epoch):
+        if self.schedule == "constant":
+            return 1.0
+        if self.schedule == "cyclical":
+            position = epoch % self.cycle_length
+            return min(position / (self.ratio * self.cycle_length), 1.0)
+        t = min(epoch / self.epochs, 1.0)
+        return math.sqrt(t) if self.schedule == "sqrt" else t
+
+    def beta(self, epoch):
+        """The KL weight at `epoch` (counted from 0), a Python float."""
+        f = self._shape(int(epoch))
+        if self.schedule == "constant" or self.direction == "increase":
+            return self.start + (self.end - self.start) * f
+        return self.end - (self.end - self.start) * f
+
+    def on_epoch_begin(self, epoch, logs=None):
+        value = self.beta(epoch)
+        variables = beta_weight_variables(self.model)
+        if not variables:
+            raise ValueError(
+                "BetaSchedule found no layer with a `beta_weight` variable in "
+                f"model {self.model.name!r}."
+            )
+        for variable in variables:
+            variable.assign(value)
+        if self.verbose:
+            print(f"\nEpoch {epoch + 1}: BetaSchedule sets beta to {value:.6g}.")
+
+    def get_config(self):
+        return {
+            "schedule": self.schedule,
+            "start": self.start,
+            "end": self.end,
+            "epochs": self.epochs,
+            "direction": self.direction,
+            "cycle_length": self.cycle_length,
+            "ratio": self.ratio,
+            "verbose": self.verbose,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)

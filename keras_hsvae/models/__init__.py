@@ -1,0 +1,19 @@
+"""Hyperspherical and Gaussian VAEs, trained with `model.fit(x)`."""
+
+from keras_hsvae.models._builders import (
+    conv_decoder,
+    conv_encoder,
+    mlp_decoder,
+    mlp_encoder,
+)
+from keras_hsvae.models._vae import SVAE, BetaVAE, ProductSVAE
+
+__all__ = [
+    "BetaVAE",
+    "ProductSVAE",
+    "SVAE",
+    "conv_decoder",
+    "conv_encoder",
+    "mlp_decoder",
+    "mlp_encoder",
+]

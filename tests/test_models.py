@@ -1,0 +1,164 @@
+"""Tests for `keras_hsvae.models` (tiny models, few samples)."""
+
+import os
+
+import keras
+import numpy as np
+import pytest
+
+from keras_hsvae.callbacks import BetaSchedule
+from keras_hsvae.models import (
+    SVAE,
+    BetaVAE,
+    ProductSVAE,
+    conv_decoder,
+    conv_encoder,
+    mlp_decoder,
+    mlp_encoder,
+)
+
+SHAPE = (4, 4, 1)
+
+
+def _data(n=32, seed=0):
+    return (np.random.default_rng(seed).random((n,) + SHAPE) > 0.5).astype("float32")
+
+
+def _model(kind, likelihood="bernoulli", **kwargs):
+    latent = 5 if kind == "product" else 3
+    enc = mlp_encoder(SHAPE, hidden=(16,))
+    dec = mlp_decoder(latent, SHAPE, hidden=(16,))
+    if kind == "beta":
+        return BetaVAE(enc, dec, latent, likelihood=likelihood, seed=1, **kwargs)
+    if kind == "product":
+        return ProductSVAE(enc, dec, [3, 2], likelihood=likelihood, seed=1, **kwargs)
+    return SVAE(
+        enc, dec, latent, posterior=kind, likelihood=likelihood, seed=1, **kwargs
+    )
+
+
+KINDS = ["beta", "vmf", "power_spherical", "product"]
+KEYS = {
+    "beta": {"loss", "reconstruction", "kl"},
+    "vmf": {"loss", "reconstruction", "kl", "concentration"},
+    "power_spherical": {"loss", "reconstruction", "kl", "concentration"},
+    "product": {
+        "loss",
+        "reconstruction",
+        "kl",
+        "concentration",
+        "kl_shell_0",
+        "kl_shell_1",
+    },
+}
+
+
+@pytest.mark.parametrize("likelihood", ["bernoulli", "gaussian"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_fit_logs_and_shapes(kind, likelihood):
+    model = _model(kind, likelihood)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2))
+    x = _data()
+    history = model.fit(x, epochs=2, batch_size=16, verbose=0)
+    assert set(history.history) == KEYS[kind]
+    assert np.all(np.isfinite(history.history["loss"]))
+    z = keras.ops.convert_to_numpy(model.embed(x[:5]))
+    assert z.shape == (5, model.latent_dim)
+    if kind in ("vmf", "power_spherical"):
+        np.testing.assert_allclose(np.linalg.norm(z, axis=-1), 1.0, atol=1e-5)
+    if kind == "product":
+        np.testing.assert_allclose(np.linalg.norm(z[:, :3], axis=-1), 1.0, atol=1e-5)
+        np.testing.assert_allclose(np.linalg.norm(z[:, 3:], axis=-1), 1.0, atol=1e-5)
+    assert isinstance(model.encode(x[:5]), dict)
+    assert tuple(model.reconstruct(x[:5]).shape) == (5,) + SHAPE
+    generated = keras.ops.convert_to_numpy(model.generate(4, seed=0))
+    assert generated.shape == (4,) + SHAPE
+    if likelihood == "bernoulli":
+        assert generated.min() >= 0 and generated.max() <= 1
+
+
+@pytest.mark.parametrize("kind", ["beta", "vmf"])
+def test_loss_decreases(kind):
+    # Trivially learnable: every sample is the same binary image.
+    x = np.tile(_data(1), (32, 1, 1, 1))
+    model = _model(kind)
+    model.compile(optimizer=keras.optimizers.Adam(2e-2))
+    loss = model.fit(x, epochs=6, batch_size=16, verbose=0).history["loss"]
+    assert np.all(np.isfinite(loss))
+    assert loss[-1] < loss[0]
+
+
+def test_generate_with_sampler():
+    model = _model("vmf")
+    model(_data(2))
+    out = model.generate(2, seed=0, sampler=lambda n, seed: keras.ops.ones((n, 3)))
+    assert tuple(out.shape) == (2,) + SHAPE
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_save_load_round_trips(kind, tmp_path):
+    model = _model(kind, beta=0.5)
+    model.compile(optimizer="adam")
+    x = _data(16)
+    model.fit(x, epochs=1, batch_size=16, verbose=0)
+    expected = keras.ops.convert_to_numpy(model.embed(x))
+
+    rebuilt = model.__class__.from_config(model.get_config())
+    assert rebuilt.get_config() == model.get_config()
+    rebuilt(x[:2])
+    path = os.path.join(tmp_path, "m.weights.h5")
+    model.save_weights(path)
+    rebuilt.load_weights(path)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(rebuilt.embed(x)), expected)
+
+    path = os.path.join(tmp_path, "m.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert type(loaded) is type(model)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded.embed(x)), expected)
+
+
+def test_beta_schedule_reaches_model():
+    model = _model("product")
+    model.compile(optimizer="adam")
+    model.fit(
+        _data(16),
+        epochs=2,
+        verbose=0,
+        callbacks=[BetaSchedule("linear", start=0.0, end=0.4, epochs=4)],
+    )
+    beta = keras.ops.convert_to_numpy(model.posterior.beta_weight)
+    assert float(beta) == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize("shape", [(28, 28, 1), (32, 32, 3)])
+def test_conv_builders(shape):
+    enc = conv_encoder(shape)
+    dec = conv_decoder(4, shape)
+    model = SVAE(enc, dec, 4, seed=0)
+    assert tuple(model.reconstruct(np.zeros((2,) + shape, "float32")).shape) == (
+        (2,) + shape
+    )
+
+
+def test_bad_arguments():
+    enc, dec = mlp_encoder(SHAPE, (4,)), mlp_decoder(3, SHAPE, (4,))
+    with pytest.raises(ValueError, match="likelihood='poisson'"):
+        BetaVAE(enc, dec, 3, likelihood="poisson")
+    with pytest.raises(ValueError, match="latent_dim=0"):
+        BetaVAE(enc, dec, 0)
+    with pytest.raises(ValueError, match="latent_dim=1"):
+        SVAE(enc, dec, 1)
+    with pytest.raises(ValueError, match="posterior='normal'"):
+        SVAE(enc, dec, 3, posterior="normal")
+    with pytest.raises(ValueError, match=r"shell_dims=\[3, 1\]"):
+        ProductSVAE(enc, dec, [3, 1])
+    with pytest.raises(ValueError, match="beta=-1"):
+        SVAE(enc, dec, 3, beta=-1)
+    with pytest.raises(ValueError, match="encoder='mlp'"):
+        SVAE("mlp", dec, 3)
+    with pytest.raises(ValueError, match=r"shape=\(8, 8, 1\)"):
+        conv_encoder((8, 8, 1))
+    model = SVAE(enc, dec, 3)
+    with pytest.raises(ValueError, match="n=0"):
+        model.generate(0)
