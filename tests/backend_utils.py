@@ -57,3 +57,23 @@ def value_and_grad(fn, *args):
 
 def to_numpy(x):
     return np.asarray(keras.ops.convert_to_numpy(x))
+
+
+JIT_CACHE = {}
+
+
+def compiled(fn):
+    """`fn` itself, or on JAX a cached `jax.jit(fn)`.
+
+    Eager JAX compiles every op separately (seconds per new shape); one jit
+    per module-level function, reused across parametrized cases, is cheaper.
+    Functions passed here draw with integer seeds (no generator state).
+    """
+    if backend() != "jax":
+        return fn
+    import jax
+
+    key = (fn, bool(jax.config.jax_enable_x64))
+    if key not in JIT_CACHE:
+        JIT_CACHE[key] = jax.jit(fn)
+    return JIT_CACHE[key]

@@ -4,13 +4,13 @@ Reference values come from scipy.stats (KS tests at fixed seeds), scipy.special
 (moments), scipy.integrate (the RSVI bias) and mpmath at 50 digits (KL).
 """
 
-import contextlib
 import functools
 
 import keras
 import mpmath
 import numpy as np
 import pytest
+from backend_utils import JIT_CACHE, compiled, float64
 from keras import ops
 from scipy import integrate, special, stats
 
@@ -19,35 +19,6 @@ from keras_hsvae.ops import beta as hbeta
 BACKEND = keras.backend.backend()
 # KS p-value below which a fixed-seed sample is declared wrong.
 P_MIN = 1e-4
-
-
-def float64_scope():
-    """float64 on JAX needs x64; enable it only inside the test that asks."""
-    if BACKEND == "jax":
-        import jax
-
-        return jax.enable_x64(True)
-    return contextlib.nullcontext()
-
-
-_COMPILED = {}
-
-
-def compiled(fn):
-    """`fn` itself, or on JAX a cached `jax.jit(fn)`.
-
-    Eager JAX compiles every op separately (seconds per new shape); one jit
-    per module-level function, reused across parametrized cases, is cheaper.
-    Functions passed here draw with integer seeds (no generator state).
-    """
-    if BACKEND != "jax":
-        return fn
-    import jax
-
-    key = (fn, bool(jax.config.jax_enable_x64))
-    if key not in _COMPILED:
-        _COMPILED[key] = jax.jit(fn)
-    return _COMPILED[key]
 
 
 def evaluate(fn, *args):
@@ -80,9 +51,9 @@ def grad_of_sum(fn, x, *args, jit=True):
 
         if jit:
             key = ("grad", fn, bool(jax.config.jax_enable_x64))
-            if key not in _COMPILED:
-                _COMPILED[key] = jax.jit(value_and_grad)
-            value_and_grad = _COMPILED[key]
+            if key not in JIT_CACHE:
+                JIT_CACHE[key] = jax.jit(value_and_grad)
+            value_and_grad = JIT_CACHE[key]
         y, g = value_and_grad(jax.numpy.asarray(x), *args)
         return np.asarray(y), np.asarray(g)
     import torch
@@ -211,7 +182,7 @@ def test_beta_tiny_concentrations_finite_with_right_log_moment(a, b):
 
 
 def test_float64_samplers():
-    with float64_scope():
+    with float64():
         g = evaluate(_gamma_float64_draw, np.float64(2.5))
         t = evaluate(_beta_float64_draw, np.float64(3.0), np.float64(0.5))
         dtype = compiled(_gamma_float64_draw)(np.float64(2.5)).dtype
@@ -345,7 +316,7 @@ def test_rsvi_gradient_bias_is_as_documented(alpha):
     c = 1.0 / np.sqrt(9.0 * d)
 
     def weighted_derivative(eps):
-        with float64_scope():
+        with float64():
             _, dh = grad_of_sum(_mt_proposal, np.full(eps.shape, shape, "float64"), eps)
         h = d * (1.0 + c * eps) ** 3
         return stats.gamma.pdf(h, shape) * 3.0 * d * c * (1.0 + c * eps) ** 2 * dh
@@ -410,7 +381,7 @@ def _relative_errors(got, m, kappas, index):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("m", M_GRID)
 def test_symmetric_beta_kl_relative_accuracy(m, dtype):
-    with float64_scope():
+    with float64():
         kappa = np.array(K_GRID, dtype)
         kl, dkl = grad_of_sum(
             lambda k: hbeta.symmetric_beta_kl((m - 1) / 2, k), kappa, jit=False

@@ -5,7 +5,6 @@ quadrature (normalization), scipy.stats.kstest at fixed seeds (the cosine
 w = mu^T z is 2 Beta(a, b) - 1), and closed-form moments.
 """
 
-import contextlib
 import functools
 import math
 
@@ -13,6 +12,7 @@ import keras
 import mpmath
 import numpy as np
 import pytest
+from backend_utils import JIT_CACHE, compiled, float64
 from keras import ops
 from scipy import integrate, special, stats
 
@@ -27,30 +27,6 @@ EPS = {
     "float32": float(np.finfo(np.float32).eps),
     "float64": float(np.finfo(float).eps),
 }
-
-
-def float64_scope():
-    """float64 on JAX needs x64; enable it only inside the test that asks."""
-    if BACKEND == "jax":
-        import jax
-
-        return jax.enable_x64(True)
-    return contextlib.nullcontext()
-
-
-_COMPILED = {}
-
-
-def compiled(fn):
-    """`fn`, or on JAX a cached `jax.jit(fn)` (eager JAX compiles op by op)."""
-    if BACKEND != "jax":
-        return fn
-    import jax
-
-    key = (fn, bool(jax.config.jax_enable_x64))
-    if key not in _COMPILED:
-        _COMPILED[key] = jax.jit(fn)
-    return _COMPILED[key]
 
 
 def grad_of_sum(fn, x, *args):
@@ -72,14 +48,14 @@ def grad_of_sum(fn, x, *args):
         import jax
 
         key = ("grad", fn, bool(jax.config.jax_enable_x64))
-        if key not in _COMPILED:
+        if key not in JIT_CACHE:
 
             def value_and_grad(z, *rest):
                 y, vjp = jax.vjp(lambda u: fn(u, *rest), z)
                 return y, vjp(jax.numpy.ones_like(y))[0]
 
-            _COMPILED[key] = jax.jit(value_and_grad)
-        y, g = _COMPILED[key](jax.numpy.asarray(x), *args)
+            JIT_CACHE[key] = jax.jit(value_and_grad)
+        y, g = JIT_CACHE[key](jax.numpy.asarray(x), *args)
         return np.asarray(y), np.asarray(g)
     import torch
 
@@ -189,7 +165,7 @@ def test_log_prob_matches_mpmath(m, dtype):
     near = mu + 1e-3 * x[0]
     x = np.concatenate([x, mu[None], (near / np.linalg.norm(near))[None]])
     x = x.astype(dtype)
-    with float64_scope():
+    with float64():
         for kappa in kappas:
             q = PowerSpherical(mu, np.asarray(kappa, dtype))
             got = to_numpy(q.log_prob(x))
@@ -206,7 +182,7 @@ def test_log_prob_matches_mpmath(m, dtype):
 def test_entropy_and_kl_match_mpmath(m, dtype):
     kappas = np.array([0.0, 1e-6, 1e-3, 1.0, 50.0, 1e4, 1e6], dtype)
     mu = np.broadcast_to(random_unit(m, 3, dtype), (len(kappas), m)).copy()
-    with float64_scope():
+    with float64():
         q = PowerSpherical(mu, kappas)
         entropy = to_numpy(q.entropy())
         kl = to_numpy(kl_divergence(q, HypersphericalUniform(m, dtype)))
@@ -291,7 +267,7 @@ def test_sampled_cosine_law_float64(m, kappa):
     # float64: at kappa = 1e4 the float32 grid near w = 1 (spacing 6e-8) is
     # visible to a KS test; the float32 sampler is tested below.
     mu = random_unit(m, 7, "float64")
-    with float64_scope():
+    with float64():
         w, norm = compiled(_cosines)(mu, np.float64(kappa))
         w, norm = to_numpy(w), to_numpy(norm)
     np.testing.assert_allclose(norm, 1.0, atol=1e-12)
@@ -463,7 +439,7 @@ def test_properties_and_normalize():
     assert float(q.concentration) == 2.0
     assert q.dtype == "float32" and q.name == "PowerSpherical"
     assert "PowerSpherical dim=2" in repr(q)
-    with float64_scope():
+    with float64():
         q64 = PowerSpherical(np.array([0.0, 1.0]), 1.0)
     assert q64.dtype == "float64"
 
