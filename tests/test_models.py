@@ -8,6 +8,8 @@ import pytest
 
 from keras_hsvae.callbacks import BetaSchedule
 from keras_hsvae.models import (
+    HSCVAE,
+    SAE,
     SVAE,
     BetaVAE,
     ProductSVAE,
@@ -32,12 +34,17 @@ def _model(kind, likelihood="bernoulli", **kwargs):
         return BetaVAE(enc, dec, latent, likelihood=likelihood, seed=1, **kwargs)
     if kind == "product":
         return ProductSVAE(enc, dec, [3, 2], likelihood=likelihood, seed=1, **kwargs)
+    if kind == "hsc":
+        return HSCVAE(enc, dec, latent, likelihood=likelihood, seed=1, **kwargs)
+    if kind == "sae":
+        kwargs.pop("beta", None)
+        return SAE(enc, dec, latent, p=1.5, seed=1, **kwargs)
     return SVAE(
         enc, dec, latent, posterior=kind, likelihood=likelihood, seed=1, **kwargs
     )
 
 
-KINDS = ["beta", "vmf", "power_spherical", "product"]
+KINDS = ["beta", "vmf", "power_spherical", "product", "hsc", "sae"]
 KEYS = {
     "beta": {"loss", "reconstruction", "kl"},
     "vmf": {"loss", "reconstruction", "kl", "concentration"},
@@ -50,12 +57,16 @@ KEYS = {
         "kl_shell_0",
         "kl_shell_1",
     },
+    "hsc": {"loss", "reconstruction", "regularizer", "angular", "radial"},
+    "sae": {"loss", "reconstruction"},
 }
 
 
 @pytest.mark.parametrize("likelihood", ["bernoulli", "gaussian"])
 @pytest.mark.parametrize("kind", KINDS)
 def test_fit_logs_and_shapes(kind, likelihood):
+    if kind == "sae" and likelihood == "gaussian":
+        pytest.skip("SAE has one loss (the p-norm), tested with the other case")
     model = _model(kind, likelihood)
     model.compile(optimizer=keras.optimizers.Adam(1e-2))
     x = _data()
@@ -69,11 +80,16 @@ def test_fit_logs_and_shapes(kind, likelihood):
     if kind == "product":
         np.testing.assert_allclose(np.linalg.norm(z[:, :3], axis=-1), 1.0, atol=1e-5)
         np.testing.assert_allclose(np.linalg.norm(z[:, 3:], axis=-1), 1.0, atol=1e-5)
+    if kind == "hsc":
+        np.testing.assert_allclose(np.linalg.norm(z, axis=-1), np.sqrt(3), rtol=1e-5)
+    if kind == "sae":
+        np.testing.assert_allclose(np.linalg.norm(z, axis=-1), 1.0, atol=1e-5)
+        np.testing.assert_allclose(z.sum(axis=-1), 0.0, atol=1e-5)
     assert isinstance(model.encode(x[:5]), dict)
     assert tuple(model.reconstruct(x[:5]).shape) == (5,) + SHAPE
     generated = keras.ops.convert_to_numpy(model.generate(4, seed=0))
     assert generated.shape == (4,) + SHAPE
-    if likelihood == "bernoulli":
+    if likelihood == "bernoulli" and kind != "sae":
         assert generated.min() >= 0 and generated.max() <= 1
 
 

@@ -18,7 +18,8 @@ def kl_divergence(q, p):
 
     Closed forms are registered for: `VonMisesFisher || HypersphericalUniform`,
     `PowerSpherical || HypersphericalUniform`,
-    `ProductVonMisesFisher || ProductHypersphericalUniform` (sum over shells).
+    `ProductVonMisesFisher || ProductHypersphericalUniform` (sum over shells),
+    `Normal || Normal` (diagonal Gaussians).
 
     Args:
         q: the approximating distribution.

@@ -16,6 +16,7 @@ from keras_hsvae.ops.hsc import (
     check_prior,
     hsc_gains,
     hsc_penalty,
+    hsc_penalty_terms,
     prior_targets,
 )
 from keras_hsvae.ops.sae import rescale_to_radius
@@ -154,6 +155,12 @@ class HypersphericalKLRegularizer(keras.layers.Layer):
         if not self.built:
             self.build([tuple(mu.shape), tuple(sigma.shape)])
         return hsc_penalty(mu, sigma, self._targets, self._gains)
+
+    def penalty_terms(self, mu, sigma):
+        """`{"angular": L_ang, "radial": L_rad}` for a batch (without `beta`)."""
+        if not self.built:
+            self.build([tuple(mu.shape), tuple(sigma.shape)])
+        return hsc_penalty_terms(mu, sigma, self._targets, self._gains)
 
     def call(self, inputs, training=None):
         mu, sigma = inputs

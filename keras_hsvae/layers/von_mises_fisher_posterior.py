@@ -82,11 +82,16 @@ class _SphericalPosterior(keras.layers.Layer):
         )
 
     def build(self, input_shape):
-        self.mean_dense.build(input_shape)
-        self.concentration_dense.build(input_shape)
+        # `parameters` may have built the heads already (called before `call`).
+        for head in (self.mean_dense, self.concentration_dense):
+            if not head.built:
+                head.build(input_shape)
+        self.built = True
 
     def parameters(self, features):
         """Return `{"mean_direction": (B, m), "concentration": (B,)}`."""
+        if not self.built:
+            self.build(tuple(features.shape))
         # A head output of exactly 0 (e.g. all-zero ReLU features) maps to e_1.
         mu = rescale_to_radius(self.mean_dense(features), 1.0)
         # kappa = softplus(.) + offset (the S-VAE paper uses offset 1).
@@ -340,7 +345,9 @@ class ProductVonMisesFisherPosterior(keras.layers.Layer):
 
     def build(self, input_shape):
         for shell in self.shells:
-            shell.build(input_shape)
+            if not shell.built:
+                shell.build(input_shape)
+        self.built = True
 
     def parameters(self, features):
         """Per-shell lists: `{"mean_direction": [...], "concentration": [...]}`."""

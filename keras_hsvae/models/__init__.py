@@ -6,11 +6,13 @@ from keras_hsvae.models._builders import (
     mlp_decoder,
     mlp_encoder,
 )
-from keras_hsvae.models._vae import SVAE, BetaVAE, ProductSVAE
+from keras_hsvae.models._vae import HSCVAE, SAE, SVAE, BetaVAE, ProductSVAE
 
 __all__ = [
     "BetaVAE",
+    "HSCVAE",
     "ProductSVAE",
+    "SAE",
     "SVAE",
     "conv_decoder",
     "conv_encoder",

@@ -433,14 +433,38 @@ def hsc_penalty(mu, sigma, targets, gains, all_reduce=None):
     >>> abs(float(hsc_penalty(x, x, t, hsc_gains("constant", n)))) < 1e-10
     True
     """
+    terms = hsc_penalty_terms(mu, sigma, targets, gains, all_reduce=all_reduce)
+    return terms["angular"] + terms["radial"]
+
+
+def hsc_penalty_terms(mu, sigma, targets, gains, all_reduce=None):
+    """`L_ang` and `L_rad` of 001, eqs. (4)-(5), separately.
+
+    Same arguments as `hsc_penalty`, which returns their sum.
+
+    Returns:
+        dict with scalar tensors `"angular"` (the four cosine terms) and
+        `"radial"` (the four radius terms).
+
+    Example:
+
+    >>> from keras import ops
+    >>> from keras_hsvae.ops import hsc
+    >>> x = ops.ones((5, 3)) * 2.0  # radii 2 sqrt(3); targets a_mr = a_sr = sqrt(3)
+    >>> targets, gains = hsc.prior_targets("moderate", 3), hsc.hsc_gains("all_ones", 3)
+    >>> t = hsc.hsc_penalty_terms(x, x, targets, gains)
+    >>> round(float(t["radial"]), 6)  # 2 * (2 sqrt(3) - sqrt(3))^2
+    6.0
+    """
     stats = hsc_batch_statistics(mu, sigma, all_reduce=all_reduce)
     dtype = stats["mean_r_mu"].dtype
-    total = ops.zeros((), dtype)
+    totals = {"angular": ops.zeros((), dtype), "radial": ops.zeros((), dtype)}
     for stat, target, gain in TERMS:
         a = ops.convert_to_tensor(np.asarray(targets[target]), dtype)
         g = ops.convert_to_tensor(np.asarray(gains[gain]), dtype)
-        total = total + ops.sum(g * ops.square(stats[stat] - a))
-    return total
+        key = "radial" if stat.endswith(("r_mu", "r_sigma")) else "angular"
+        totals[key] = totals[key] + ops.sum(g * ops.square(stats[stat] - a))
+    return totals
 
 
 # The baseline of SPEC section 2 (last bullet): the beta-VAE's Gaussian KL.

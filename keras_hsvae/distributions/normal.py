@@ -1,0 +1,80 @@
+"""A diagonal Gaussian on R^m (the beta-VAE posterior and prior)."""
+
+import math
+
+import keras
+from keras import ops
+
+from keras_hsvae.distributions.base import Distribution, check_finite, float_tensor
+from keras_hsvae.distributions.kl import register_kl
+
+
+class Normal(Distribution):
+    """Diagonal Gaussian `N(loc, diag(scale^2))` with event shape `(m,)`.
+
+    Unlike the spherical distributions, samples live in all of R^m (`dim`
+    may be 1). `log_prob` sums over the last axis.
+
+    Args:
+        loc: float tensor `(..., m)`.
+        scale: positive float tensor broadcastable to `loc`.
+
+    Example:
+
+    >>> from keras_hsvae.distributions import Normal
+    >>> q = Normal([0.0, 0.0], [1.0, 1.0])
+    >>> round(float(q.log_prob([0.0, 0.0])), 6)  # -log(2 pi)
+    -1.837877
+    """
+
+    def __init__(self, loc, scale, name="Normal"):
+        loc = float_tensor(loc, name="loc")
+        scale = float_tensor(scale, dtype=loc.dtype, name="scale")
+        check_finite(loc, "loc")
+        check_finite(scale, "scale")
+        if loc.shape[-1] is None:
+            raise ValueError(
+                "The last axis of `loc` must be known. "
+                f"Received: loc.shape={tuple(loc.shape)}"
+            )
+        self.loc = loc
+        self.scale = ops.broadcast_to(scale, ops.shape(loc))
+        super().__init__(int(loc.shape[-1]), loc.dtype, tuple(loc.shape[:-1]), name)
+
+    @classmethod
+    def standard(cls, dim, dtype="float32"):
+        """`N(0, I)` in R^dim."""
+        return cls(ops.zeros((dim,), dtype), ops.ones((dim,), dtype))
+
+    def sample(self, sample_shape=(), seed=None):
+        """Draw `sample_shape + batch_shape + (m,)` by `loc + scale * eps`."""
+        if isinstance(sample_shape, int):
+            sample_shape = (sample_shape,)
+        shape = tuple(sample_shape) + tuple(ops.shape(self.loc))
+        eps = keras.random.normal(shape, dtype=self.dtype, seed=seed)
+        return self.loc + self.scale * eps
+
+    def log_prob(self, x):
+        x = self._points(x)
+        u = (x - self.loc) / self.scale
+        per_dim = -0.5 * ops.square(u) - ops.log(self.scale)
+        return ops.sum(per_dim, axis=-1) - 0.5 * self.dim * math.log(2.0 * math.pi)
+
+    def entropy(self):
+        return ops.sum(ops.log(self.scale), axis=-1) + 0.5 * self.dim * (
+            1.0 + math.log(2.0 * math.pi)
+        )
+
+    def mean(self):
+        return self.loc
+
+    def mode(self):
+        return self.loc
+
+
+@register_kl(Normal, Normal)
+def _kl_normal_normal(q, p):
+    # Closed form, per dimension: log(s_p/s_q) + (s_q^2 + (m_q-m_p)^2)/(2 s_p^2) - 1/2.
+    ratio = ops.square(q.scale / p.scale)
+    diff = ops.square((q.loc - p.loc) / p.scale)
+    return ops.sum(0.5 * (ratio + diff - 1.0 - ops.log(ratio)), axis=-1)
