@@ -27,6 +27,7 @@ from keras_hsvae.ops.spherical import (
 )
 from keras_hsvae.ops.vmf import (
     sample_vmf_cosine,
+    vmf_concentration_mle,
     vmf_entropy,
     vmf_kl_to_uniform,
     vmf_log_normalizer,
@@ -58,6 +59,7 @@ __all__ = [
     "spherical_cosines",
     "spherical_to_cartesian",
     "spherize",
+    "vmf_concentration_mle",
     "vmf_entropy",
     "vmf_kl_to_uniform",
     "vmf_log_normalizer",
