@@ -1,0 +1,291 @@
+"""Export a model to a TensorFlow SavedModel that serves its VAE API.
+
+`export_saved_model(model, path)` writes a SavedModel whose serving
+signatures are the model's user API:
+
+| signature     | inputs                                  | outputs (names)      |
+|---------------|-----------------------------------------|----------------------|
+| `encode`      | `x: float32 (None, *input_shape)`       | posterior parameters |
+| `embed`       | `x: float32 (None, *input_shape)`       | `output_0`           |
+| `decode`      | `z: float32 (None, latent_dim)`         | `output_0`           |
+| `reconstruct` | `x: float32 (None, *input_shape)`       | `output_0`           |
+| `generate`    | `num: int32 ()`, `seed: int64 ()`       | `output_0`           |
+
+The same functions are attributes of the loaded object and return plain
+tensors (`encode`: a dict), e.g. `tf.saved_model.load(path).embed(x)`;
+`loaded.generate(num, seed)` takes an int32 or int64 `seed`. The artifact
+needs TensorFlow only: no Keras and no `keras_hsvae` at load time.
+
+`encode` returns one output per posterior parameter (`mean`/`stddev`,
+`mean_direction`/`concentration`, ...); a parameter that is a list (one tensor
+per shell of a `ProductSVAE`) becomes `<name>_0`, `<name>_1`, ...
+
+`generate(num, seed)` decodes `num` latent codes drawn by the `sampler`
+argument, else `model.sampler`, else the prior. It is deterministic for a
+given seed: the artifact owns a `keras.random.SeedGenerator` whose state is
+set to `[seed, 0]` at the start of every call, which is the state an integer
+seed starts from, so in a TensorFlow-backend process the result equals
+`model.generate(num, seed=seed)`. The draws use TensorFlow's stateless
+random ops: a model trained on JAX or PyTorch generates different (equally
+distributed) samples from the artifact than in its own backend.
+
+Input checks. Calling a loaded function (`loaded.encode(x)`) with a tensor
+of the wrong shape or dtype raises TensorFlow's `TypeError` / `ValueError`,
+whose message quotes the expected signature, e.g.
+`TensorSpec(shape=(None, 28, 28, 1), dtype=tf.float32, name='x')`. NumPy
+arrays and Python numbers are converted to the declared dtype first (so a
+float64 array is cast to float32), as for any `tf.function`. The raw serving
+signatures (`loaded.signatures["encode"](x=x)`, what TF Serving calls) check
+the dtype with TensorFlow's message "expected a float tensor" and leave shape
+checks to the server, which validates requests against the signature.
+
+Backends. Writing a SavedModel needs the TensorFlow backend. Under JAX or
+PyTorch, `export_saved_model` saves the model to a temporary `.keras` file
+and runs the export in a child Python process with
+`KERAS_BACKEND=tensorflow` (weights are backend independent). The child
+imports `keras_hsvae` only, so every custom object in the model or sampler
+must be a `keras_hsvae` class or be registered in a module the child can
+import; otherwise do the two steps yourself:
+
+    model.save("model.keras")                      # on the training backend
+    # then, in a process started with KERAS_BACKEND=tensorflow:
+    import keras, keras_hsvae, my_custom_layers
+    from keras_hsvae.export import export_saved_model
+    export_saved_model(keras.saving.load_model("model.keras"), "exported")
+
+`model.export(path, format="tf_saved_model")` (Keras' own exporter) also
+works for `BetaVAE` and `SVAE` under TensorFlow and JAX, but it serves
+`model.call` only: a `serve` endpoint returning the decoder's raw output
+(logits for a Bernoulli likelihood), the per-example KL and the training
+correction term. It fails for `ProductSVAE`, whose `call` output holds a
+list (`kl_shells`), and under PyTorch. Use `export_saved_model` for the
+encode / embed / decode / reconstruct / generate API.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import keras
+from keras import ops
+
+SIGNATURE_NAMES = ("encode", "embed", "decode", "reconstruct", "generate")
+_REQUIRED_METHODS = ("encode", "embed", "decode", "reconstruct", "sample_latent")
+
+# Run in a child process under KERAS_BACKEND=tensorflow (non-TF backends).
+_CHILD_SCRIPT = """
+import json, sys
+import keras
+import keras_hsvae  # registers the library's serializable classes
+from keras_hsvae.export import export_saved_model
+
+model_path, filepath, sampler_config = sys.argv[1:4]
+model = keras.saving.load_model(model_path, compile=False)
+sampler_config = json.loads(sampler_config)
+sampler = None
+if sampler_config is not None:
+    sampler = keras.saving.deserialize_keras_object(sampler_config)
+export_saved_model(model, filepath, sampler=sampler)
+"""
+
+_RECIPE = (
+    "Writing a SavedModel needs the TensorFlow backend. Save the model on its "
+    "training backend with `model.save('model.keras')`, then in a process "
+    "started with KERAS_BACKEND=tensorflow run `export_saved_model("
+    "keras.saving.load_model('model.keras'), path)` after importing the modules "
+    "that register your custom objects."
+)
+
+
+def export_saved_model(model, filepath, sampler=None):
+    """Write `model` as a TensorFlow SavedModel serving its VAE API.
+
+    The signatures `encode`, `embed`, `decode`, `reconstruct` and
+    `generate(num, seed)` are described in the module docstring. The
+    artifact loads with `tf.saved_model.load` in a process that imports
+    TensorFlow only. On the JAX and PyTorch backends the export runs in a
+    TensorFlow-backend child process (see the module docstring).
+
+    Args:
+        model: a `keras_hsvae.models` model (`BetaVAE`, `SVAE`,
+            `ProductSVAE`, ...) whose encoder has a known input shape.
+        filepath: str or path-like, the SavedModel directory to write.
+        sampler: optional callable `sampler(n, seed) -> (n, latent_dim)`
+            used by `generate`; it must accept a tensor `n` and a
+            `keras.random.SeedGenerator` seed. Defaults to `model.sampler`,
+            then to the prior. Under JAX or PyTorch it must be
+            serializable (`get_config` and a registered class).
+
+    Returns:
+        `None`.
+
+    Example:
+
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> import tensorflow as tf
+    >>> from keras_hsvae.export import export_saved_model
+    >>> from keras_hsvae.models import BetaVAE, mlp_decoder, mlp_encoder
+    >>> model = BetaVAE(mlp_encoder((6,), (8,)), mlp_decoder(3, (6,), (8,)), 3)
+    >>> path = os.path.join(tempfile.mkdtemp(), "vae")
+    >>> export_saved_model(model, path)
+    >>> loaded = tf.saved_model.load(path)
+    >>> sorted(loaded.signatures)
+    ['decode', 'embed', 'encode', 'generate', 'reconstruct']
+    >>> x = np.zeros((2, 6), "float32")
+    >>> np.allclose(loaded.embed(x), keras.ops.convert_to_numpy(model.embed(x)))
+    True
+    >>> tuple(loaded.generate(4, 0).shape)
+    (4, 6)
+    """
+    missing = [name for name in _REQUIRED_METHODS if not hasattr(model, name)]
+    if not isinstance(model, keras.Model) or missing:
+        raise ValueError(
+            "`model` must be a keras_hsvae model (a keras.Model with "
+            f"{', '.join(_REQUIRED_METHODS)}). Received: model={model!r}"
+        )
+    if sampler is not None and not callable(sampler):
+        raise ValueError(
+            "`sampler` must be None or a callable `sampler(n, seed)`. "
+            f"Received: sampler={sampler!r}"
+        )
+    filepath = os.fspath(filepath)
+    input_shape = _input_shape(model)
+    # Build every layer now, on the model's own backend: variables cannot be
+    # created while tracing, and an unbuilt model would be saved without its
+    # posterior weights on the way to a TensorFlow process.
+    if not model.built:
+        model(ops.zeros((1,) + input_shape, "float32"), training=False)
+    if keras.backend.backend() != "tensorflow":
+        _export_in_tensorflow_process(model, filepath, sampler)
+        return
+    import tensorflow as tf
+
+    module, signatures = _build_module(model, sampler)
+    tf.saved_model.save(module, filepath, signatures=signatures)
+
+
+def _input_shape(model):
+    try:
+        shape = tuple(model.encoder.input_shape)
+    except (AttributeError, ValueError):
+        shape = None
+    if not shape or any(d is None for d in shape[1:]):
+        raise ValueError(
+            "`export_saved_model` needs an encoder with a fully known input "
+            "shape (a functional model such as `mlp_encoder(input_shape)`). "
+            f"Received: encoder input shape {shape!r}"
+        )
+    return tuple(int(d) for d in shape[1:])
+
+
+def _flatten_outputs(params):
+    """`{"a": t, "b": [t0, t1]}` -> `{"a": t, "b_0": t0, "b_1": t1}`."""
+    flat = {}
+    for key, value in params.items():
+        if isinstance(value, (list, tuple)):
+            flat.update(
+                _flatten_outputs({f"{key}_{i}": v for i, v in enumerate(value)})
+            )
+        else:
+            flat[key] = value
+    return flat
+
+
+def _build_module(model, sampler):
+    """The exported `tf.Module` and its serving signatures (TensorFlow only)."""
+    import tensorflow as tf
+
+    input_shape = _input_shape(model)
+    seed_generator = keras.random.SeedGenerator(0)
+
+    def encode(x):
+        return _flatten_outputs(model.encode(x))
+
+    def generate(num, seed):
+        state = seed_generator.state
+        # The state an integer seed starts from: `[seed, 0]`.
+        state.assign(
+            ops.stack([ops.cast(seed, state.dtype), ops.zeros((), state.dtype)])
+        )
+        z = model.sample_latent(num, seed=seed_generator, sampler=sampler)
+        return model.decode(z)
+
+    x = tf.TensorSpec((None,) + input_shape, tf.float32, name="x")
+    z = tf.TensorSpec((None, model.latent_dim), tf.float32, name="z")
+    num = tf.TensorSpec((), tf.int32, name="num")
+    seeds = [tf.TensorSpec((), dtype, name="seed") for dtype in (tf.int32, tf.int64)]
+
+    def function(fn, *specs):
+        return tf.function(fn, input_signature=list(specs), autograph=False)
+
+    module = tf.Module(name="keras_hsvae_export")
+    # Every captured variable, tracked explicitly (the Keras object tree
+    # itself is not saved: serving needs the variables and functions only).
+    module.tracked_variables = [v.value for v in model.variables] + [
+        seed_generator.state.value
+    ]
+    module.encode = function(encode, x)
+    module.embed = function(model.embed, x)
+    module.decode = function(model.decode, z)
+    module.reconstruct = function(model.reconstruct, x)
+    # No input_signature: one trace per seed dtype, int32 and int64.
+    module.generate = tf.function(generate, autograph=False)
+    for seed in seeds:
+        module.generate.get_concrete_function(num, seed)
+
+    # The serving signatures are the functions above (their single-tensor
+    # outputs are named "output_0" by TensorFlow). Functions with an
+    # input_signature are left untraced here: `tf.saved_model.save` traces
+    # them in its own context and would not reuse an earlier trace.
+    signatures = {
+        "encode": module.encode,
+        "embed": module.embed,
+        "decode": module.decode,
+        "reconstruct": module.reconstruct,
+        "generate": module.generate.get_concrete_function(num, seeds[1]),
+    }
+    return module, signatures
+
+
+def _export_in_tensorflow_process(model, filepath, sampler):
+    """Save `model` to a `.keras` file and export it under TensorFlow."""
+    sampler_config = None
+    if sampler is not None:
+        if not hasattr(sampler, "get_config"):
+            raise ValueError(
+                "On the JAX and PyTorch backends `sampler` must be serializable "
+                "(a class with `get_config`, registered with "
+                "`keras.saving.register_keras_serializable`) to reach the "
+                f"TensorFlow export process. {_RECIPE} Received: sampler={sampler!r}"
+            )
+        sampler_config = keras.saving.serialize_keras_object(sampler)
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, KERAS_BACKEND="tensorflow")
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (package_root, env.get("PYTHONPATH")) if p
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        model_path = os.path.join(tmp, "model.keras")
+        model.save(model_path)
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                _CHILD_SCRIPT,
+                model_path,
+                os.path.abspath(filepath),
+                json.dumps(sampler_config),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+    if result.returncode != 0:
+        tail = "\n".join(result.stderr.strip().splitlines()[-15:])
+        raise RuntimeError(
+            f"The TensorFlow export process failed (backend "
+            f"{keras.backend.backend()!r}). {_RECIPE}\nIts error output:\n{tail}"
+        )
