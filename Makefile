@@ -5,7 +5,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # Pinned, tested together on Python 3.11 (see docs/INSTALL.md for the traps).
 PINNED := "tensorflow-cpu==2.21.*" "keras==3.15.*" "tensorflow-probability==0.25.*" \
-	"tensorflow-datasets==4.9.*" importlib_resources "numpy>=1.26,<2.5"
+	"tensorflow-datasets==4.9.*" importlib_resources "numpy>=1.26,<2.5" \
+	"matplotlib==3.11.*"
 TEST_PINNED := "jax[cpu]==0.10.*" "torch==2.13.0" "pytest>=8" scipy mpmath hypothesis \
 	"ruff==0.17.*"
 BACKENDS ?= tensorflow jax torch
@@ -30,7 +31,7 @@ $(BIN)/.test-installed: $(BIN)/.core-installed
 venv: $(BIN)/.test-installed
 
 demo: $(BIN)/.core-installed
-	$(BIN)/python -m keras_hsvae.demo
+	$(BIN)/python -m keras_hsvae demo
 
 test: $(BIN)/.test-installed
 	$(BIN)/ruff format --check .

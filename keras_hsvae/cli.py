@@ -1,0 +1,372 @@
+"""The command line: `python -m keras_hsvae` and the `hsvae` console script.
+
+Sub-commands:
+
+    train        train a model with `fit` and save it as a preset folder
+    sample       preset or folder -> PNG grid of generated images
+    reconstruct  preset or folder + dataset -> PNG of originals,
+                 reconstructions and samples
+    export       preset or folder -> TensorFlow SavedModel
+    evaluate     preset or folder + dataset -> JSON metrics (and PNG figures)
+    presets      the table of built-in presets
+    demo         the README's main command: load the shipped preset, write a
+                 PNG grid of samples and say where it went
+
+`--backend` (before or after the sub-command) picks the Keras backend; the
+process re-executes itself with `KERAS_BACKEND` set when Keras was already
+imported with another one. Bad arguments and failures the user can fix end
+with one line on stderr (`hsvae <command>: error: ...`) and exit status 2,
+not a traceback.
+"""
+
+import argparse
+import json
+import os
+import shlex
+import sys
+
+BACKENDS = ("tensorflow", "jax", "torch")
+DEMO_PRESET = "svae_mnist_10d"
+DEMO_OUTPUT = os.path.join("demo_output", "samples.png")
+
+
+class CommandError(Exception):
+    """An error to report as one line, without a traceback."""
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+    return value
+
+
+def _non_negative_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
+    return value
+
+
+def _add_backend(parser):
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default=argparse.SUPPRESS,
+        help="Keras backend (default: $KERAS_BACKEND, else tensorflow)",
+    )
+
+
+def _add_preset(parser):
+    parser.add_argument("preset", help="built-in preset name or preset folder")
+
+
+def build_parser():
+    """The `argparse` parser of the command line."""
+    from keras_hsvae import training
+
+    parser = argparse.ArgumentParser(
+        prog="hsvae",
+        description="Hyperspherical VAEs for Keras 3: train, sample, evaluate, export.",
+    )
+    _add_backend(parser)
+    commands = parser.add_subparsers(dest="command", metavar="command")
+    commands.required = True
+
+    p = commands.add_parser("train", help="train a model and save a preset folder")
+    _add_backend(p)
+    p.add_argument("--model", default="svae", choices=sorted(training.MODELS))
+    p.add_argument("--dataset", default="binarized_mnist")
+    p.add_argument("--latent-dim", type=_positive_int, default=10)
+    p.add_argument("--epochs", type=_positive_int, default=10)
+    p.add_argument("--batch-size", type=_positive_int, default=100)
+    p.add_argument("--beta", type=_non_negative_float, default=1.0)
+    p.add_argument(
+        "--beta-schedule",
+        default=None,
+        choices=["constant", "linear", "sqrt_up", "sqrt_down", "cyclical"],
+    )
+    p.add_argument("--beta-start", type=_non_negative_float, default=0.0)
+    p.add_argument("--beta-schedule-epochs", type=_positive_int, default=None)
+    p.add_argument("--encoder", default="mlp", choices=["mlp", "conv"])
+    p.add_argument("--likelihood", default=None, choices=["bernoulli", "gaussian"])
+    p.add_argument("--learning-rate", type=_non_negative_float, default=1e-3)
+    p.add_argument("--max-train-examples", type=_positive_int, default=None)
+    p.add_argument("--data-dir", default=None, help="local dataset folder")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--output", required=True, help="output folder (preset + resumable backup)"
+    )
+    p.add_argument("--verbose", type=int, default=1, choices=[0, 1, 2])
+
+    p = commands.add_parser("sample", help="write a PNG grid of generated images")
+    _add_backend(p)
+    _add_preset(p)
+    p.add_argument("--num", type=_positive_int, default=64)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--output", default="samples.png", help="PNG path")
+
+    p = commands.add_parser(
+        "reconstruct", help="write a PNG of originals, reconstructions and samples"
+    )
+    _add_backend(p)
+    _add_preset(p)
+    p.add_argument("--dataset", default=None, help="default: the preset's dataset")
+    p.add_argument("--split", default="test")
+    p.add_argument("--num", type=_positive_int, default=16)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--data-dir", default=None)
+    p.add_argument("--output", default="reconstructions.png", help="PNG path")
+
+    p = commands.add_parser("export", help="write a TensorFlow SavedModel")
+    _add_backend(p)
+    _add_preset(p)
+    p.add_argument("--output", required=True, help="SavedModel folder")
+
+    p = commands.add_parser("evaluate", help="write metrics as JSON (and figures)")
+    _add_backend(p)
+    _add_preset(p)
+    p.add_argument("--dataset", default=None, help="default: the preset's dataset")
+    p.add_argument("--split", default="test")
+    p.add_argument("--data-dir", default=None)
+    p.add_argument("--max-examples", type=_positive_int, default=1000)
+    p.add_argument("--num-importance-samples", type=_positive_int, default=500)
+    p.add_argument("--metrics", default=None, help="comma-separated metric names")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--output", default="metrics.json", help="JSON path")
+    p.add_argument("--plots", default=None, help="folder for the PNG figures")
+
+    p = commands.add_parser("presets", help="print the built-in presets")
+    _add_backend(p)
+
+    p = commands.add_parser("demo", help="sample the shipped preset to a PNG")
+    _add_backend(p)
+    p.add_argument("--preset", default=DEMO_PRESET)
+    p.add_argument("--output", default=DEMO_OUTPUT)
+    return parser
+
+
+# -- commands -----------------------------------------------------------------
+
+
+def _load(preset):
+    from keras_hsvae import presets
+
+    return presets.load_preset(preset)
+
+
+def _preset_dataset(preset, dataset):
+    if dataset is not None:
+        return dataset
+    from keras_hsvae import presets
+
+    folder = presets.get_preset_dir(preset)
+    with open(folder / "metadata.json", encoding="utf-8") as f:
+        name = json.load(f).get("dataset")
+    if not name:
+        raise CommandError(f"preset {preset!r} records no dataset; pass --dataset NAME")
+    return name
+
+
+def _load_images(dataset, split, data_dir, limit):
+    from keras_hsvae import data
+    from keras_hsvae.data._sources import SPECS
+
+    labelled = dataset in SPECS and SPECS[dataset].has_labels
+    out = data.load(
+        dataset, split, data_dir=data_dir, with_labels=labelled, as_numpy=True
+    )
+    x, y = out if labelled else (out, None)
+    return x[:limit], (None if y is None else y[:limit])
+
+
+def _parent_dir(path):
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+
+
+def _train(args, argv):
+    from keras_hsvae import training
+
+    training.train(
+        model=args.model,
+        dataset=args.dataset,
+        latent_dim=args.latent_dim,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        beta=args.beta,
+        beta_schedule=args.beta_schedule,
+        beta_start=args.beta_start,
+        beta_schedule_epochs=args.beta_schedule_epochs,
+        encoder=args.encoder,
+        likelihood=args.likelihood,
+        learning_rate=args.learning_rate,
+        max_train_examples=args.max_train_examples,
+        data_dir=args.data_dir,
+        seed=args.seed,
+        output_dir=args.output,
+        verbose=args.verbose,
+        training_command=shlex.join(["python", "-m", "keras_hsvae", *argv]),
+    )
+    print(f"preset written to {os.path.abspath(args.output)}")
+
+
+def _sample(args):
+    from keras_hsvae import plots
+
+    model = _load(args.preset)
+    _parent_dir(args.output)
+    plots.plot_samples(model, n=args.num, seed=args.seed, path=args.output)
+    print(f"{args.num} samples written to {os.path.abspath(args.output)}")
+
+
+def _reconstruct(args):
+    from keras_hsvae import plots
+
+    model = _load(args.preset)
+    dataset = _preset_dataset(args.preset, args.dataset)
+    x, _ = _load_images(dataset, args.split, args.data_dir, args.num)
+    _parent_dir(args.output)
+    plots.plot_reconstructions(
+        model, x, n=min(args.num, len(x)), seed=args.seed, path=args.output
+    )
+    print(f"reconstructions written to {os.path.abspath(args.output)}")
+
+
+def _export(args):
+    from keras_hsvae import export
+
+    model = _load(args.preset)
+    export.export_saved_model(model, args.output)
+    print(f"SavedModel written to {os.path.abspath(args.output)}")
+
+
+def _evaluate(args):
+    from keras_hsvae import evaluation, plots
+
+    model = _load(args.preset)
+    dataset = _preset_dataset(args.preset, args.dataset)
+    x, y = _load_images(dataset, args.split, args.data_dir, args.max_examples)
+    kwargs = {}
+    if args.metrics:
+        kwargs["metrics"] = tuple(m.strip() for m in args.metrics.split(",") if m)
+    train = None
+    if y is not None and args.split != "train":
+        train = _load_images(dataset, "train", args.data_dir, args.max_examples)
+    results = evaluation.evaluate_model(
+        model,
+        x,
+        y_test=y,
+        x_train=None if train is None else train[0],
+        y_train=None if train is None else train[1],
+        num_importance_samples=args.num_importance_samples,
+        seed=args.seed,
+        dataset=dataset,
+        **kwargs,
+    )
+    results = {
+        "preset": args.preset,
+        "dataset": dataset,
+        "split": args.split,
+        "num_examples": int(len(x)),
+        **results,
+    }
+    _parent_dir(args.output)
+    with open(args.output, "w") as f:
+        json.dump(results, f, indent=2, sort_keys=True)
+    print(f"metrics written to {os.path.abspath(args.output)}")
+    if args.plots:
+        labels = None if y is None else y[:256]
+        written = plots.write_figures(model, x[:256], args.plots, labels=labels)
+        print(f"{len(written)} figures written to {os.path.abspath(args.plots)}")
+
+
+def _presets(args):
+    from keras_hsvae import presets
+
+    presets.list_presets()
+
+
+def _demo(args):
+    from keras import ops
+
+    from keras_hsvae import plots
+
+    model = _load(args.preset)
+    images = ops.convert_to_numpy(model.generate(64, seed=0))
+    _parent_dir(args.output)
+    plots.plot_image_grid(images, path=args.output)
+    print(
+        f"Loaded preset {args.preset!r} ({type(model).__name__}, latent_dim="
+        f"{model.latent_dim}); 64 samples, pixel values in "
+        f"[{images.min():.3f}, {images.max():.3f}]."
+    )
+    print(f"Sample grid written to {os.path.abspath(args.output)}")
+
+
+COMMANDS = {
+    "sample": _sample,
+    "reconstruct": _reconstruct,
+    "export": _export,
+    "evaluate": _evaluate,
+    "presets": _presets,
+    "demo": _demo,
+}
+
+
+# -- entry point --------------------------------------------------------------
+
+
+def _requested_backend(argv):
+    for i, arg in enumerate(argv):
+        if arg == "--backend" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--backend="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def _switch_backend(argv):
+    """Re-execute with `KERAS_BACKEND` set when `--backend` asks for another."""
+    backend = _requested_backend(argv)
+    if backend not in BACKENDS:
+        return  # argparse reports a bad value
+    import keras
+
+    if keras.backend.backend() == backend:
+        return
+    env = dict(os.environ, KERAS_BACKEND=backend)
+    sys.stdout.flush()
+    os.execve(sys.executable, [sys.executable, "-m", "keras_hsvae", *argv], env)
+
+
+def main(argv=None):
+    """Run the command line; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _switch_backend(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from keras_hsvae.data import DatasetNotFoundError
+
+    try:
+        if args.command == "train":
+            _train(args, argv)
+        else:
+            COMMANDS[args.command](args)
+    except (
+        CommandError,
+        DatasetNotFoundError,
+        FileNotFoundError,
+        NotImplementedError,
+        ValueError,
+    ) as error:
+        message = " ".join(str(error).split())
+        print(f"hsvae {args.command}: error: {message}", file=sys.stderr)
+        return 2
+    return 0
