@@ -54,12 +54,12 @@ import; otherwise do the two steps yourself:
     export_saved_model(keras.saving.load_model("model.keras"), "exported")
 
 `model.export(path, format="tf_saved_model")` (Keras' own exporter) also
-works for `BetaVAE` and `SVAE` under TensorFlow and JAX, but it serves
-`model.call` only: a `serve` endpoint returning the decoder's raw output
-(logits for a Bernoulli likelihood), the per-example KL and the training
-correction term. It fails for `ProductSVAE`, whose `call` output holds a
-list (`kl_shells`), and under PyTorch. Use `export_saved_model` for the
-encode / embed / decode / reconstruct / generate API.
+works under TensorFlow and JAX (not PyTorch: Keras 3.15 fails on its dynamic
+batch size), but it serves `model.call` only: a `serve` endpoint returning
+the decoder's raw output (logits for a Bernoulli likelihood), the
+per-example KL (and `kl_shell_<i>` for `ProductSVAE`) and the training
+correction term. Use `export_saved_model` for the encode / embed / decode /
+reconstruct / generate API.
 """
 
 import json
