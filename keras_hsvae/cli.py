@@ -94,7 +94,7 @@ def build_parser():
     )
     p.add_argument("--beta-start", type=_non_negative_float, default=0.0)
     p.add_argument("--beta-schedule-epochs", type=_positive_int, default=None)
-    p.add_argument("--encoder", default="mlp", choices=["mlp", "conv"])
+    p.add_argument("--encoder", default="mlp", choices=list(training.ENCODERS))
     p.add_argument("--likelihood", default=None, choices=["bernoulli", "gaussian"])
     p.add_argument("--learning-rate", type=_non_negative_float, default=1e-3)
     p.add_argument("--max-train-examples", type=_positive_int, default=None)

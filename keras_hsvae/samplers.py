@@ -190,6 +190,14 @@ class _FittedSampler(_Sampler):
         """Whether `fit` (or a config with fitted parameters) has set it up."""
         return self._fit is not None
 
+    @property
+    def sample_radius(self):
+        """Radius of the drawn vectors (`None` when they are not on a sphere).
+
+        The `radius` argument, or else the mean norm of the fitted embeddings.
+        """
+        return self._require_fit()["radius"]
+
     def fit_model(self, model, x, batch_size=256):
         """Fit to `model.embed(x)`, computed in batches of `batch_size`.
 
@@ -480,11 +488,6 @@ class FittedVonMisesFisherSampler(_FittedSampler):
         """Fitted concentration `kappa` (a float)."""
         return self._require_fit()["concentration"]
 
-    @property
-    def sample_radius(self):
-        """Radius of the drawn vectors: `radius`, or the fitted mean norm."""
-        return self._require_fit()["radius"]
-
     def __call__(self, n, seed=None):
         fit = self._require_fit()
         n = _check_n(n)
@@ -652,11 +655,6 @@ class FittedGaussianSampler(_FittedSampler):
         """Cholesky factor `L` used for sampling (jitter included)."""
         self._require_fit()
         return self._scale_tril
-
-    @property
-    def sample_radius(self):
-        """Radius of the projected draws (`None` without projection)."""
-        return self._require_fit()["radius"]
 
     def __call__(self, n, seed=None):
         fit = self._require_fit()

@@ -31,7 +31,7 @@ MODELS = {
     "sae": ("SAE", {}),
 }
 
-ENCODERS = ("mlp", "conv")
+ENCODERS = ("mlp", "conv", "resnet")
 
 BETA_SCHEDULES = (None, "constant", "linear", "sqrt_up", "sqrt_down", "cyclical")
 
@@ -106,8 +106,9 @@ def build_model(name, input_shape, latent_dim, encoder="mlp", **kwargs):
     """Build an untrained model of `keras_hsvae.models` by its registry name.
 
     The MLP encoder is the S-VAE paper's `flatten-256-128` (ReLU) and the
-    decoder mirrors it (`128-256-prod(input_shape)`); the conv pair is
-    `conv_encoder` / `conv_decoder` (28x28x1 and 32x32x3 images).
+    decoder mirrors it (`128-256-prod(input_shape)`); the conv and ResNet
+    pairs are `conv_encoder` / `conv_decoder` and `resnet_encoder` /
+    `resnet_decoder` (28x28x1, 32x32x3 and 64x64x3 images).
 
     Args:
         name: one of `MODELS`: `"beta_vae"`, `"svae"` (vMF posterior),
@@ -115,7 +116,7 @@ def build_model(name, input_shape, latent_dim, encoder="mlp", **kwargs):
             `"hsc_vae"`, `"sae"`.
         input_shape: shape of one example, e.g. `(28, 28, 1)`.
         latent_dim: integer, the latent (ambient) dimension.
-        encoder: `"mlp"` or `"conv"`.
+        encoder: `"mlp"`, `"conv"` or `"resnet"`.
         **kwargs: passed to the model constructor (`beta`, `likelihood`,
             `seed`, `shell_dims` for `product_svae`, `prior` for `hsc_vae`,
             ...). `product_svae` without `shell_dims` uses
@@ -138,9 +139,12 @@ def build_model(name, input_shape, latent_dim, encoder="mlp", **kwargs):
     if encoder == "mlp":
         enc = models.mlp_encoder(input_shape, MLP_HIDDEN)
         dec = models.mlp_decoder(latent_dim, input_shape, MLP_HIDDEN[::-1])
-    else:
+    elif encoder == "conv":
         enc = models.conv_encoder(input_shape)
         dec = models.conv_decoder(latent_dim, input_shape)
+    else:
+        enc = models.resnet_encoder(input_shape)
+        dec = models.resnet_decoder(latent_dim, input_shape)
     kwargs = {**MODELS[name][1], **kwargs}
     if name == "product_svae":
         shell_dims = kwargs.pop("shell_dims", None) or default_shell_dims(latent_dim)
@@ -279,7 +283,7 @@ def train(
             (the HSC-VAE sqrt(epoch) stage, rising from `beta_start` to `beta`
             or falling from `beta` to `beta_start`), or `"cyclical"`; see
             `keras_hsvae.callbacks.BetaSchedule`.
-        encoder: `"mlp"` or `"conv"`.
+        encoder: `"mlp"`, `"conv"` or `"resnet"`.
         likelihood: `"bernoulli"`, `"gaussian"`, or None: Bernoulli for the
             binarized datasets, Gaussian otherwise. Ignored by `"sae"`.
         output_dir: folder for the preset and the backup.

@@ -17,6 +17,8 @@ from keras_hsvae.models import (
     conv_encoder,
     mlp_decoder,
     mlp_encoder,
+    resnet_decoder,
+    resnet_encoder,
 )
 
 SHAPE = (4, 4, 1)
@@ -147,14 +149,33 @@ def test_beta_schedule_reaches_model():
     assert float(beta) == pytest.approx(0.1)
 
 
-@pytest.mark.parametrize("shape", [(28, 28, 1), (32, 32, 3)])
-def test_conv_builders(shape):
-    enc = conv_encoder(shape)
-    dec = conv_decoder(4, shape)
+@pytest.mark.parametrize("shape", [(28, 28, 1), (32, 32, 3), (64, 64, 3)])
+@pytest.mark.parametrize("family", ["conv", "resnet"])
+def test_image_builders(family, shape):
+    if family == "conv":
+        enc, dec = conv_encoder(shape), conv_decoder(4, shape)
+    else:
+        enc = resnet_encoder(shape, filters=(8, 16), units=16)
+        dec = resnet_decoder(4, shape, filters=(16, 8))
     model = SVAE(enc, dec, 4, seed=0)
-    assert tuple(model.reconstruct(np.zeros((2,) + shape, "float32")).shape) == (
-        (2,) + shape
-    )
+    x = np.random.default_rng(0).random((2,) + shape).astype("float32")
+    assert tuple(model.reconstruct(x).shape) == (2,) + shape
+
+
+def test_resnet_blocks_are_residual():
+    # With every conv kernel of a block set to zero the block is the identity
+    # (the shortcut alone): the defining property of a residual block.
+    enc = resnet_encoder((28, 28, 1), filters=(8,), units=4)
+    for layer in enc.layers:
+        if "_conv" in layer.name:
+            layer.kernel.assign(np.zeros(layer.kernel.shape, "float32"))
+            layer.bias.assign(np.zeros(layer.bias.shape, "float32"))
+    stem = enc.get_layer("stem").output
+    block = enc.get_layer("stage0_block0_add").output
+    probe = keras.Model(enc.input, [stem, block])
+    x = np.random.default_rng(1).random((2, 28, 28, 1)).astype("float32")
+    a, b = (keras.ops.convert_to_numpy(t) for t in probe(x))
+    np.testing.assert_allclose(a, b, atol=1e-6)
 
 
 def test_bad_arguments():
@@ -175,6 +196,8 @@ def test_bad_arguments():
         SVAE("mlp", dec, 3)
     with pytest.raises(ValueError, match=r"shape=\(8, 8, 1\)"):
         conv_encoder((8, 8, 1))
+    with pytest.raises(ValueError, match=r"shape=\(64, 64, 1\)"):
+        resnet_decoder(3, (64, 64, 1))
     model = SVAE(enc, dec, 3)
     with pytest.raises(ValueError, match="n=0"):
         model.generate(0)

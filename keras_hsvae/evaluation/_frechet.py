@@ -2,17 +2,7 @@
 
 import numpy as np
 
-
-def _as_2d_float64(x, name):
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 2 or x.shape[0] < 2:
-        raise ValueError(
-            f"`{name}` must be a 2-D array (num_samples >= 2, num_features). "
-            f"Received: {name}.shape={x.shape}"
-        )
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"`{name}` must be finite. Received: {name} with NaN/inf")
-    return x
+from keras_hsvae.evaluation._arrays import as_points
 
 
 def feature_statistics(features):
@@ -31,7 +21,7 @@ def feature_statistics(features):
     >>> mean.tolist(), cov.tolist()
     ([1.0, 2.0], [[2.0, 2.0], [2.0, 2.0]])
     """
-    features = _as_2d_float64(features, "features")
+    features = as_points(features, "features", min_points=2)
     return features.mean(axis=0), np.cov(features, rowvar=False, ddof=1).reshape(
         features.shape[1], features.shape[1]
     )
@@ -117,8 +107,8 @@ def frechet_distance_from_features(features1, features2):
     >>> round(frechet_distance_from_features(a, a), 10)
     0.0
     """
-    features1 = _as_2d_float64(features1, "features1")
-    features2 = _as_2d_float64(features2, "features2")
+    features1 = as_points(features1, "features1", min_points=2)
+    features2 = as_points(features2, "features2", min_points=2)
     if features1.shape[1] != features2.shape[1]:
         raise ValueError(
             "Both feature sets must have the same number of features. Received: "

@@ -6,19 +6,9 @@ Pure numpy (float64) on arrays the caller has already computed, e.g.
 
 import numpy as np
 
+from keras_hsvae.evaluation._arrays import as_points
+
 _METRICS = ("euclidean", "cosine")
-
-
-def _as_points(z, name):
-    z = np.asarray(z, dtype=np.float64)
-    if z.ndim != 2 or z.shape[0] < 1:
-        raise ValueError(
-            f"`{name}` must be a 2-D array (num_points >= 1, dim). "
-            f"Received: {name}.shape={z.shape}"
-        )
-    if not np.all(np.isfinite(z)):
-        raise ValueError(f"`{name}` must be finite. Received: {name} with NaN/inf")
-    return z
 
 
 def _as_labels(y, n, name):
@@ -114,8 +104,8 @@ def knn_predict(train_z, train_y, test_z, k=5, metric="euclidean", batch_size=10
     >>> knn_predict([[0.0], [1.0], [10.0]], [0, 0, 1], [[0.4], [9.0]], k=1)
     array([0, 1])
     """
-    train_z = _as_points(train_z, "train_z")
-    test_z = _as_points(test_z, "test_z")
+    train_z = as_points(train_z, "train_z")
+    test_z = as_points(test_z, "test_z")
     train_y = _as_labels(train_y, train_z.shape[0], "train_y")
     if test_z.shape[1] != train_z.shape[1]:
         raise ValueError(
@@ -193,9 +183,9 @@ def knn_accuracy(
     >>> knn_accuracy(z, [0, 0, 1, 1], [[0.2], [4.0]], [0, 1], k=1)
     1.0
     """
-    train_z = _as_points(train_z, "train_z")
+    train_z = as_points(train_z, "train_z")
     train_y = _as_labels(train_y, train_z.shape[0], "train_y")
-    test_z = _as_points(test_z, "test_z")
+    test_z = as_points(test_z, "test_z")
     test_y = _as_labels(test_y, test_z.shape[0], "test_y")
     if num_labels is not None:
         subset = sample_labeled_subset(train_y, num_labels, seed)
@@ -224,7 +214,7 @@ def replica_angles(z):
     >>> replica_angles([[1.0, 1.0], [1.0, -1.0]]).round(4).tolist()  # +-pi/4
     [0.7854, 0.7854]
     """
-    z = _as_points(z, "z")
+    z = as_points(z, "z")
     mean = _normalize(z.mean(axis=0))
     cos = _normalize(z) @ mean
     # Round-off can push |cos| just above 1, outside arccos' domain.
@@ -272,7 +262,7 @@ def posterior_collapse(means, threshold=0.01):
     >>> report["active_units"], report["fraction_collapsed"]
     (1, 0.5)
     """
-    means = _as_points(means, "means")
+    means = as_points(means, "means")
     try:
         ok = float(threshold) >= 0
     except (TypeError, ValueError):

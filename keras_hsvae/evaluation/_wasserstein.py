@@ -2,19 +2,7 @@
 
 import numpy as np
 
-
-def _check_points(x, name):
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim == 1:
-        x = x[:, None]
-    if x.ndim != 2 or x.shape[0] < 1:
-        raise ValueError(
-            f"`{name}` must be an array (num_points >= 1, dim) or (num_points,). "
-            f"Received: {name}.shape={np.shape(x)}"
-        )
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"`{name}` must be finite. Received: {name} with NaN/inf")
-    return x
+from keras_hsvae.evaluation._arrays import as_points
 
 
 def _wasserstein_1d_pow(a, b, p):
@@ -98,8 +86,12 @@ def sliced_wasserstein_distance(x, y, num_projections=128, p=2, seed=0):
     >>> round(sliced_wasserstein_distance(x, x + 3.0), 12)
     3.0
     """
-    x = _check_points(np.reshape(x, (len(x), -1)) if np.ndim(x) > 2 else x, "x")
-    y = _check_points(np.reshape(y, (len(y), -1)) if np.ndim(y) > 2 else y, "y")
+    x = as_points(
+        np.reshape(x, (len(x), -1)) if np.ndim(x) > 2 else x, "x", allow_1d=True
+    )
+    y = as_points(
+        np.reshape(y, (len(y), -1)) if np.ndim(y) > 2 else y, "y", allow_1d=True
+    )
     if x.shape[1] != y.shape[1]:
         raise ValueError(
             "`x` and `y` must have points of the same size. "

@@ -5,6 +5,8 @@ from keras_hsvae.models._builders import (
     conv_encoder,
     mlp_decoder,
     mlp_encoder,
+    resnet_decoder,
+    resnet_encoder,
 )
 from keras_hsvae.models._vae import HSCVAE, SAE, SVAE, BetaVAE, ProductSVAE
 
@@ -18,4 +20,6 @@ __all__ = [
     "conv_encoder",
     "mlp_decoder",
     "mlp_encoder",
+    "resnet_decoder",
+    "resnet_encoder",
 ]

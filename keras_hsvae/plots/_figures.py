@@ -16,6 +16,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from keras_hsvae.plots._geometry import (
+    as_latents,
     hammer_projection,
     per_dimension_histograms,
     slerp,
@@ -482,9 +483,7 @@ def plot_tsne(
     >>> fig.axes[0].get_title()
     't-SNE of the latent means'
     """
-    z = to_numpy(z, "z").astype("float64")
-    if z.ndim != 2:
-        raise ValueError(f"`z` must have shape (N, n). Received: z.shape={z.shape}")
+    z = as_latents(z)
     labels = _labels_or_none(labels, len(z))
     _check_count(max_points, "max_points", minimum=3)
     if len(z) > max_points:
@@ -535,11 +534,7 @@ def plot_latent_histograms(
     >>> [ax.get_xlabel() for ax in fig.axes[:3]]  # and a colorbar
     ['mu', 'z', 'cos(phi) of mu']
     """
-    mu = to_numpy(mu, "mu").astype("float64")
-    if mu.ndim != 2 or mu.shape[-1] < 2:
-        raise ValueError(
-            f"`mu` must have shape (N, n) with n >= 2. Received: mu.shape={mu.shape}"
-        )
+    mu = as_latents(mu, "mu", min_dim=2)
     panels = [("mu", mu, None)]
     for name, values in (("sigma", sigma), ("z", z)):
         if values is not None:

@@ -25,6 +25,17 @@ def to_numpy(x, name="x"):
     return np.asarray(ops.convert_to_numpy(x))
 
 
+def as_latents(z, name="z", min_dim=1):
+    """`z` as a float64 numpy array `(N, n)` with `n >= min_dim`."""
+    z = to_numpy(z, name).astype("float64")
+    if z.ndim != 2 or z.shape[-1] < min_dim:
+        raise ValueError(
+            f"`{name}` must have shape (N, n) with n >= {min_dim}. "
+            f"Received: {name}.shape={z.shape}"
+        )
+    return z
+
+
 def _float_dtype(*arrays):
     """The floating dtype to return: that of the inputs, float64 for integers."""
     dtype = np.result_type(*arrays)
@@ -207,11 +218,7 @@ def three_group_average(z, normalize=True):
     >>> three_group_average(z).round(4).tolist()  # divided by ||(1, 2, 2)|| = 3
     [[0.3333, 0.6667, 0.6667]]
     """
-    z = to_numpy(z, "z").astype("float64")
-    if z.ndim != 2 or z.shape[-1] < 3:
-        raise ValueError(
-            f"`z` must have shape (N, n) with n >= 3. Received: z.shape={z.shape}"
-        )
+    z = as_latents(z, min_dim=3)
     groups = np.array_split(np.arange(z.shape[-1]), 3)
     out = np.stack([z[:, g].mean(axis=-1) for g in groups], axis=-1)
     if normalize:
