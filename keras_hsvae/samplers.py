@@ -7,11 +7,11 @@ A sampler is a callable `sampler(n, seed=None) -> (n, dim)` tensor of dtype
 `jax.jit` and `tf.function` and can be baked into an exported SavedModel
 (`keras_hsvae.export`). `seed` is an int (the same int gives the same draw),
 a `keras.random.SeedGenerator` (advanced by the call) or `None` (Keras'
-global generator: eager mode only under JAX). Inside `tf.function`, pass a
-generator created outside it, as `keras_hsvae.export` does: from an int seed,
-the samplers that draw several times (vMF, `SphericalPriorSampler`, a product
-`PriorSampler`) create a `SeedGenerator`, a variable, which TensorFlow does
-not allow inside a traced function (`jax.jit` takes int seeds).
+global generator: eager mode only under JAX). Int seeds also work inside
+`tf.function` and `jax.jit`: the samplers that draw several times (vMF,
+`SphericalPriorSampler`, a product `PriorSampler`) turn them into a stream of
+seeds counted in Python (`keras_hsvae.ops.random.seed_generator`), not into
+a variable.
 
 Fitting (`fit(embeddings)`) happens once, eagerly, in float64 NumPy; the
 fitted parameters are plain lists and floats, kept in `get_config`, so a

@@ -472,6 +472,11 @@ def test_samplers_trace():
             eager = to_numpy(sampler(4, seed=keras.random.SeedGenerator(0)))
             np.testing.assert_allclose(traced, eager, atol=1e-6)
             assert tuple(fn(tf.constant(2)).shape) == (2, sampler.dim)
+            # An int seed inside the traced function: the same draw as eager.
+            fn_int = tf.function(lambda s=sampler: s(4, seed=0), autograph=False)
+            np.testing.assert_allclose(
+                to_numpy(fn_int()), to_numpy(sampler(4, seed=0)), atol=1e-6
+            )
     else:
         pytest.skip("PyTorch runs eagerly: nothing to trace")
 

@@ -355,3 +355,19 @@ def test_normalize_option_and_other_errors():
         q.log_prob(np.ones((2, 4), "float32"))
     with pytest.raises(ValueError, match="seed"):
         q.sample(seed="abc")
+
+
+def test_int_seed_is_the_seed_generator_stream_and_traces():
+    # An int seed gives the draws of `SeedGenerator(seed)` and, being counted
+    # in Python rather than in a variable, also works inside `tf.function`.
+    mu = np.eye(5, dtype="float32")[:2]
+    q = hd.VonMisesFisher(mu, np.array([3.0, 50.0], "float32"))
+    eager = keras.ops.convert_to_numpy(q.sample((4,), seed=7))
+    stream = q.sample((4,), seed=keras.random.SeedGenerator(7))
+    np.testing.assert_array_equal(eager, keras.ops.convert_to_numpy(stream))
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        traced = tf.function(lambda: q.sample((4,), seed=7))
+        np.testing.assert_array_equal(traced().numpy(), eager)
+        np.testing.assert_array_equal(traced().numpy(), eager)

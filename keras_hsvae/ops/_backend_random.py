@@ -11,6 +11,30 @@ import keras
 from keras import backend
 
 
+class IntSeedStream(keras.random.SeedGenerator):
+    """The seeds `[seed, 0], [seed, 1], ...` of `SeedGenerator(seed)`, in Python.
+
+    A `SeedGenerator` keeps its state in a variable, and TensorFlow refuses
+    to create variables inside a `tf.function` after its first trace; this
+    stream counts in Python instead, so an integer seed works under tracing
+    too (each trace restarts the count: the same seeds as eager execution).
+    """
+
+    def __init__(self, seed):
+        # No `super().__init__`: that would create the state variable.
+        self._initial_seed = seed
+        self._count = 0
+        self.name = "int_seed_stream"
+
+    def next(self, ordered=True):
+        from keras.src.random.seed_generator import draw_seed
+
+        first = draw_seed(self._initial_seed)  # [seed, 0] in the backend's dtype
+        step = keras.ops.convert_to_tensor([0, self._count], dtype=first.dtype)
+        self._count += 1
+        return keras.ops.add(first, step)
+
+
 def base_seed(seed_generator):
     """Draw one base seed tensor (shape (2,)) from a `SeedGenerator`."""
     return seed_generator.next()

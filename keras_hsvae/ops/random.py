@@ -2,6 +2,7 @@
 
 import keras
 
+from keras_hsvae.ops._backend_random import IntSeedStream
 from keras_hsvae.ops.sae import rescale_to_radius
 
 
@@ -44,7 +45,8 @@ def seed_generator(seed):
     Functions that make several draws must not reuse one integer seed for all
     of them: on JAX the same integer gives the same key, so e.g. a Beta draw
     and a uniform draw with `seed=5` would be dependent. A generator built
-    once from the integer advances between draws. Works inside `jax.jit`.
+    once from the integer advances between draws. Works inside `jax.jit`
+    and `tf.function` (the stream of an int seed is counted in Python).
     """
     if seed is None or isinstance(seed, keras.random.SeedGenerator):
         return seed
@@ -53,4 +55,4 @@ def seed_generator(seed):
             "`seed` must be an int, a `keras.random.SeedGenerator` or None. "
             f"Received: seed={seed!r}"
         )
-    return keras.random.SeedGenerator(seed)
+    return IntSeedStream(seed)
