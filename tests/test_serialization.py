@@ -179,10 +179,19 @@ def saved_on_other_backends(tmp_path_factory):
     return results
 
 
-# Two subprocesses that import the backends and trace a training step: about
-# 40-80 s on the 2-core CI machine, so slow.
-@pytest.mark.slow
-@pytest.mark.parametrize("source", SOURCE_BACKENDS)
+# Two subprocesses that import the backends and trace a training step (about
+# 40-80 s on a 2-core machine): in the fast suite on the TensorFlow leg, the
+# target the issue names; on the other legs with `-m slow`.
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param(
+            b,
+            marks=[pytest.mark.slow] if keras.backend.backend() != "tensorflow" else [],
+        )
+        for b in SOURCE_BACKENDS
+    ],
+)
 @pytest.mark.parametrize("kind", ["beta", "svae"])
 def test_weights_from_other_backend_give_same_outputs(
     saved_on_other_backends, source, kind
