@@ -94,10 +94,15 @@ def test_train_writes_a_loadable_preset(trained):
     assert model.latent_dim == 3
 
 
-def test_evaluate_writes_json(trained, tmp_path):
+def test_evaluate_writes_json_and_figures(trained, tmp_path):
     out = tmp_path / "metrics.json"
     argv = ["evaluate", str(trained), "--max-examples", "50", "--metrics", "mse"]
+    argv += ["--plots", str(tmp_path / "figures")]
     assert cli.main(argv + ["--output", str(out)]) == 0
+    figures = sorted(p.name for p in (tmp_path / "figures").glob("*.png"))
+    assert {"reconstructions.png", "samples.png", "tsne.png"} <= set(figures)
+    for name in figures:
+        _png_size(str(tmp_path / "figures" / name))  # non-blank
     results = json.loads(out.read_text())
     assert results["dataset"] == "vmf_circle" and results["num_examples"] == 50
     # Independent check: the sum-over-features squared error of `reconstruct`.
