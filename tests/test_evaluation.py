@@ -519,3 +519,26 @@ def test_evaluate_model_without_likelihood_hooks():
         assert set(report["skipped"]) == {"elbo", "log_likelihood"}
         assert report["posterior_collapse"]["statistic"] == "embedding"
         assert report["mse"] == pytest.approx(evaluation.reconstruction_mse(model, x))
+
+
+def test_shell_report_flags_shells_at_the_concentration_floor():
+    # Shell 0 pinned at the head's floor kappa = softplus(-30) + 1 ~ 1 (its
+    # KL is KL(kappa=1) > 0.01 nats, so an absolute threshold would miss it);
+    # shell 1 pinned at kappa ~ 40 + 1.
+    from mp_reference import vmf_kl
+
+    model = ProductSVAE(
+        mlp_encoder((3, 2), (8,)), mlp_decoder(7, (3, 2), (8,)), [4, 3], seed=0
+    )
+    x = np.random.default_rng(0).random((20, 3, 2)).astype("float32")
+    model(x[:2])
+    for shell, bias in zip(model.posterior.shells, (-30.0, 40.0)):
+        kernel, b = shell.concentration_dense.get_weights()
+        shell.concentration_dense.set_weights([0 * kernel, b * 0 + bias])
+    report = evaluation.shell_report(model, x)
+    assert report["inactive_shells"] == [0]
+    np.testing.assert_allclose(
+        report["kl_floor"], [float(vmf_kl(4, 1.0)), float(vmf_kl(3, 1.0))], rtol=1e-5
+    )
+    assert report["kl_floor"][0] > report["kl_threshold"]
+    np.testing.assert_allclose(report["concentration_mean"], [1.0, 41.0], rtol=1e-5)

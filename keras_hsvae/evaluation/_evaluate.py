@@ -21,6 +21,7 @@ from keras_hsvae.evaluation._likelihood import (
     reconstruction_mse,
 )
 from keras_hsvae.evaluation._wasserstein import sliced_wasserstein_distance
+from keras_hsvae.ops import vmf_kl_to_uniform
 
 METRICS = (
     "elbo",
@@ -114,9 +115,12 @@ def self_fid(model, x, feature_extractor, num_samples=None, seed=0, batch_size=5
 def shell_report(model, x, batch_size=500, kl_threshold=0.01):
     """Per-shell KL and concentration of a product model (`ProductSVAE`).
 
-    A shell whose mean KL is below `kl_threshold` nats is reported in
-    `"inactive_shells"`: its posterior is the uniform prior whatever the
-    input, so the model ignores it (Davidson et al. 2019, appendix B).
+    A shell whose mean KL exceeds the smallest KL its posterior layer can
+    produce (`"kl_floor"`: the KL at the concentration floor, `kappa = 1`
+    for the default `softplus + 1` head) by less than `kl_threshold` nats is
+    reported in `"inactive_shells"`: its posterior is as close to the uniform
+    prior as the layer allows, whatever the input, so the model ignores it
+    (Davidson et al. 2019, appendix B).
 
     Args:
         model: a model whose `posterior` has `kl_per_shell(features)` and
@@ -126,8 +130,9 @@ def shell_report(model, x, batch_size=500, kl_threshold=0.01):
         kl_threshold: nats.
 
     Returns:
-        dict with lists (one entry per shell) `"kl"`, `"concentration_mean"`,
-        `"concentration_std"`, plus `"shell_dims"`, `"inactive_shells"`.
+        dict with lists (one entry per shell) `"kl"`, `"kl_floor"`,
+        `"concentration_mean"`, `"concentration_std"`, plus `"shell_dims"`,
+        `"inactive_shells"`.
     """
     posterior = model.posterior
     kls, kappas = [], []
@@ -140,12 +145,22 @@ def shell_report(model, x, batch_size=500, kl_threshold=0.01):
     kls = np.concatenate(kls, axis=1).astype("float64")
     kappas = np.concatenate(kappas, axis=1).astype("float64")
     kl_mean = kls.mean(axis=1)
+    # The head's floor kappa >= offset keeps every KL above KL(offset) > 0
+    # (0.05 nats at m = 10): an absolute threshold would never fire.
+    floors = np.array(
+        [
+            float(_numpy(vmf_kl_to_uniform(shell.dim, shell.concentration_offset)))
+            for shell in posterior.shells
+        ]
+    )
+    inactive = np.flatnonzero(kl_mean - floors < kl_threshold)
     return {
         "shell_dims": [int(d) for d in getattr(model, "shell_dims", [])],
         "kl": kl_mean.tolist(),
+        "kl_floor": floors.tolist(),
         "concentration_mean": kappas.mean(axis=1).tolist(),
         "concentration_std": kappas.std(axis=1).tolist(),
-        "inactive_shells": np.flatnonzero(kl_mean < kl_threshold).tolist(),
+        "inactive_shells": inactive.tolist(),
         "kl_threshold": kl_threshold,
     }
 
