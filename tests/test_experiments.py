@@ -1,0 +1,88 @@
+"""Tests of the reproduction scaffolding under `experiments/` (no training).
+
+`write_results.py` must put the papers' numbers and ours in separate,
+labelled columns; the `--reduced` preset must give way to explicit flags.
+"""
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
+
+
+def _module(name):
+    if str(EXPERIMENTS) not in sys.path:
+        sys.path.insert(0, str(EXPERIMENTS))
+    spec = importlib.util.spec_from_file_location(name, EXPERIMENTS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _svae_record():
+    knn = {f"labels_{b}": {"mean": 0.5, "std": 0.01, "num_draws": 2} for b in (100,)}
+    return {
+        "claim": "svae_mnist",
+        "reduced": True,
+        "command": "python experiments/svae_mnist.py --reduced",
+        "settings": {"epochs": 2, "train_examples": 100, "importance_samples": 7},
+        "environment": {"backend": "tensorflow", "cpu_count": 2},
+        "wall_seconds": 1.0,
+        "train_data": "binarized_mnist",
+        "test_examples": 50,
+        "knn_data": "fake",
+        "rows": [
+            {
+                "model": "N-VAE",
+                "latent_dim": 10,
+                "elbo": {"elbo": -111.25, "reconstruction": -100.0, "kl": 11.25},
+                "log_likelihood": -101.5,
+                "knn": knn,
+            }
+        ],
+    }
+
+
+def test_render_separates_paper_and_ours(tmp_path):
+    write_results = _module("write_results")
+    (tmp_path / "svae_mnist_reduced.json").write_text(json.dumps(_svae_record()))
+    text = write_results.render(tmp_path)
+    label = "ours (reduced: 2 epochs, 100 examples)"
+    assert f"| {label} LL | {label} ELBO |" in text
+    assert f"#### {label[:-1]}; K=7 importance samples)" in text
+    # d = 10 N-VAE: paper LL and ELBO of 002 Table 1, then ours.
+    assert (
+        "| 10 | N-VAE | -93.84 | -98.36 | -101.50 | -111.25 | -100.00 | 11.25 |" in text
+    )
+    # k-NN with 100 labels: paper 75.7 %, ours 50.0 % (std 1.0); no 600/1000.
+    assert "| 10 | N-VAE | 75.7 | 50.0 (1.0) | 88.4 | - | 90.2 | - |" in text
+    # Claims without a result file are listed as not run.
+    for claim in ("product_svae", "sae_priors", "hsc_vae"):
+        assert f"Not run yet: `python experiments/{claim}.py" in text
+
+
+def test_render_full_run_label(tmp_path):
+    write_results = _module("write_results")
+    record = _svae_record()
+    record["reduced"] = False
+    record["settings"] = {"epochs": 300, "train_examples": None}
+    (tmp_path / "svae_mnist.json").write_text(json.dumps(record))
+    text = write_results.render(tmp_path)
+    assert "#### ours (full: 300 epochs, full train split)" in text
+    assert "reduced:" not in text.split("## 2.")[0].split("Reduced runs")[1]
+
+
+def test_reduced_preset_yields_to_explicit_flags():
+    common = _module("_common")
+    preset = {"epochs": 3}
+
+    def parsed(argv):
+        parser = common.make_parser("test", preset)
+        parser.add_argument("--epochs", type=int, default=300)
+        return common.parse(parser, preset, argv)
+
+    assert parsed([]).epochs == 300
+    assert parsed(["--reduced"]).epochs == 3
+    assert parsed(["--reduced", "--epochs", "7"]).epochs == 7
