@@ -479,3 +479,29 @@ def test_fit_pulls_mean_cosines_to_compressed_target():
     print(before, after, after_control)
     assert after < 0.8 * before, (before, after)
     assert after < after_control - 0.1, (after, after_control)
+
+
+def test_layer_returns_the_terms_of_the_loss_it_adds():
+    mu, sigma = _mu_sigma(B, N)
+    layer = HypersphericalKLRegularizer(beta=0.5, return_terms=True, seed=0)
+    z, terms = layer([mu, sigma], training=True)
+    assert tuple(z.shape) == (B, N)
+    targets = hsc.prior_targets("compressed", N)
+    gains = hsc.hsc_gains("all_ones", N)
+    expected = _ref_penalty(mu, sigma, targets, gains)
+    total = float(ops.convert_to_numpy(terms["angular"] + terms["radial"]))
+    assert total == pytest.approx(expected, rel=1e-5)
+    (loss,) = layer.losses
+    assert float(ops.convert_to_numpy(loss)) == pytest.approx(0.5 * expected, rel=1e-5)
+    # Radial part alone: eqs. (5) of 001 by numpy.
+    r_mu = np.linalg.norm(mu.astype(np.float64), axis=-1)
+    r_s = np.linalg.norm(sigma.astype(np.float64), axis=-1)
+    radial = (r_mu.mean() - targets["a_mr"]) ** 2 + (r_mu.std() - targets["b_mr"]) ** 2
+    radial += (r_s.mean() - targets["a_sr"]) ** 2 + (r_s.std() - targets["b_sr"]) ** 2
+    assert float(ops.convert_to_numpy(terms["radial"])) == pytest.approx(
+        radial, rel=1e-5
+    )
+    rebuilt = HypersphericalKLRegularizer.from_config(layer.get_config())
+    assert rebuilt.return_terms is True
+    with pytest.raises(ValueError, match="return_terms=1"):
+        HypersphericalKLRegularizer(return_terms=1)

@@ -69,6 +69,9 @@ class HypersphericalKLRegularizer(keras.layers.Layer):
         rescale: bool, scale `z` to radius sqrt(n) (eq. 8).
         inference: `"mean"` (return `mu`, rescaled, when not training) or
             `"sample"` (draw `z` also at inference).
+        return_terms: bool; if True, `call` returns `(z, terms)` with the
+            unweighted `terms = {"angular": L_ang, "radial": L_rad}` of the
+            loss it added (for logging without computing them twice).
         seed: int or `None`, seed of the layer's `keras.random.SeedGenerator`.
         **kwargs: base `Layer` arguments (`name`, `dtype`, ...).
 
@@ -111,6 +114,7 @@ class HypersphericalKLRegularizer(keras.layers.Layer):
         beta=1.0,
         rescale=True,
         inference="mean",
+        return_terms=False,
         seed=None,
         **kwargs,
     ):
@@ -122,6 +126,12 @@ class HypersphericalKLRegularizer(keras.layers.Layer):
             raise ValueError(f"`rescale` must be a bool. Received: rescale={rescale!r}")
         self.rescale = rescale
         self.inference = check_inference(inference)
+        if not isinstance(return_terms, bool):
+            raise ValueError(
+                "`return_terms` must be a bool. "
+                f"Received: return_terms={return_terms!r}"
+            )
+        self.return_terms = return_terms
         self.seed = check_seed(seed)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.beta_weight = add_beta_weight(self, self.beta)
@@ -164,7 +174,8 @@ class HypersphericalKLRegularizer(keras.layers.Layer):
 
     def call(self, inputs, training=None):
         mu, sigma = inputs
-        penalty = self.penalty(mu, sigma)
+        terms = self.penalty_terms(mu, sigma)
+        penalty = terms["angular"] + terms["radial"]
         self.add_loss(ops.cast(self.beta_weight, penalty.dtype) * penalty)
         if training or self.inference == "sample":
             eps = keras.random.normal(
@@ -175,10 +186,15 @@ class HypersphericalKLRegularizer(keras.layers.Layer):
             z = mu
         if self.rescale:
             z = rescale_to_radius(z, math.sqrt(self.latent_dim))
+        if self.return_terms:
+            return z, terms
         return z
 
     def compute_output_shape(self, input_shape):
-        return tuple(_two_shapes(input_shape)[0])
+        shape = tuple(_two_shapes(input_shape)[0])
+        if self.return_terms:
+            return shape, {"angular": (), "radial": ()}
+        return shape
 
     def get_config(self):
         base_config = super().get_config()
@@ -188,6 +204,7 @@ class HypersphericalKLRegularizer(keras.layers.Layer):
             "beta": self.beta,
             "rescale": self.rescale,
             "inference": self.inference,
+            "return_terms": self.return_terms,
             "seed": self.seed,
         }
         return {**base_config, **config}

@@ -22,6 +22,7 @@ from keras_hsvae.layers import (
     VonMisesFisherPosterior,
 )
 from keras_hsvae.layers._validation import check_beta, check_seed
+from keras_hsvae.ops.sae import rescale_to_radius
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 
@@ -532,6 +533,7 @@ class HSCVAE(_VAE):
             gains=gains,
             beta=self.beta,
             rescale=rescale,
+            return_terms=True,
             seed=self.seed,
             name="regularizer",
         )
@@ -546,8 +548,7 @@ class HSCVAE(_VAE):
 
     def call(self, inputs, training=None):
         mu, sigma = self._mu_sigma(self.encoder(inputs, training=training))
-        z = self.regularizer([mu, sigma], training=training)
-        terms = self.regularizer.penalty_terms(mu, sigma)
+        z, terms = self.regularizer([mu, sigma], training=training)
         return {
             "reconstruction": self.decoder(z, training=training),
             "correction": ops.zeros_like(z[..., 0]),
@@ -567,8 +568,11 @@ class HSCVAE(_VAE):
 
     def embed(self, x):
         """`mu`, rescaled to radius sqrt(n) when `rescale=True`."""
-        mu, sigma = self._mu_sigma(self.encoder(x, training=False))
-        return self.regularizer([mu, sigma], training=False)
+        mu = self.mean_dense(self.encoder(x, training=False))
+        # The inference path of the layer, without computing its penalty.
+        if self.rescale:
+            return rescale_to_radius(mu, math.sqrt(self.latent_dim))
+        return mu
 
     @property
     def radius(self):
