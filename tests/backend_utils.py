@@ -77,3 +77,44 @@ def compiled(fn):
     if key not in JIT_CACHE:
         JIT_CACHE[key] = jax.jit(fn)
     return JIT_CACHE[key]
+
+
+def grad_of_sum(fn, x, *args, jit=True):
+    """`(fn(x, *args), d sum(fn(x, *args)) / dx)` as numpy arrays.
+
+    The gradient is taken with respect to `x` only; `args` pass through
+    (mean directions, seeds). tf.GradientTape, jax.vjp (jitted and cached per
+    `fn` unless `jit=False`: then `fn` may close over static values) or torch
+    autograd, per Keras backend.
+    """
+    x = np.asarray(x)
+    name = backend()
+    if name == "tensorflow":
+        import tensorflow as tf
+
+        xt = tf.convert_to_tensor(x)
+        with tf.GradientTape() as tape:
+            tape.watch(xt)
+            y = fn(xt, *args)
+            total = tf.reduce_sum(y)
+        return np.asarray(y), tape.gradient(total, xt).numpy()
+    if name == "jax":
+        import jax
+
+        def value_and_grad(z, *rest):
+            y, vjp = jax.vjp(lambda u: fn(u, *rest), z)
+            return y, vjp(jax.numpy.ones_like(y))[0]
+
+        if jit:
+            key = ("grad", fn, bool(jax.config.jax_enable_x64))
+            if key not in JIT_CACHE:
+                JIT_CACHE[key] = jax.jit(value_and_grad)
+            value_and_grad = JIT_CACHE[key]
+        y, g = value_and_grad(jax.numpy.asarray(x), *args)
+        return np.asarray(y), np.asarray(g)
+    import torch
+
+    xt = torch.tensor(x, requires_grad=True)
+    y = fn(xt, *args)
+    y.sum().backward()
+    return y.detach().numpy(), xt.grad.numpy()

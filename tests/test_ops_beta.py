@@ -10,13 +10,12 @@ import keras
 import mpmath
 import numpy as np
 import pytest
-from backend_utils import JIT_CACHE, compiled, float64
+from backend_utils import compiled, float64, grad_of_sum
 from keras import ops
 from scipy import integrate, special, stats
 
 from keras_hsvae.ops import beta as hbeta
 
-BACKEND = keras.backend.backend()
 # KS p-value below which a fixed-seed sample is declared wrong.
 P_MIN = 1e-4
 
@@ -24,44 +23,6 @@ P_MIN = 1e-4
 def evaluate(fn, *args):
     """`fn(*args)` as a float64 numpy array (jitted on JAX)."""
     return to_numpy(compiled(fn)(*args))
-
-
-def grad_of_sum(fn, x, *args, jit=True):
-    """`(fn(x, *args), d sum(fn(x, *args)) / dx)` as numpy arrays.
-
-    Uses tf.GradientTape, jax.vjp (jitted unless `jit=False`: then `fn` may
-    close over static values) or torch autograd according to the backend.
-    """
-    x = np.asarray(x)
-    if BACKEND == "tensorflow":
-        import tensorflow as tf
-
-        xt = tf.convert_to_tensor(x)
-        with tf.GradientTape() as tape:
-            tape.watch(xt)
-            y = fn(xt, *args)
-            total = tf.reduce_sum(y)
-        return np.asarray(y), tape.gradient(total, xt).numpy()
-    if BACKEND == "jax":
-        import jax
-
-        def value_and_grad(z, *rest):
-            y, vjp = jax.vjp(lambda u: fn(u, *rest), z)
-            return y, vjp(jax.numpy.ones_like(y))[0]
-
-        if jit:
-            key = ("grad", fn, bool(jax.config.jax_enable_x64))
-            if key not in JIT_CACHE:
-                JIT_CACHE[key] = jax.jit(value_and_grad)
-            value_and_grad = JIT_CACHE[key]
-        y, g = value_and_grad(jax.numpy.asarray(x), *args)
-        return np.asarray(y), np.asarray(g)
-    import torch
-
-    xt = torch.tensor(x, requires_grad=True)
-    y = fn(xt, *args)
-    y.sum().backward()
-    return y.detach().numpy(), xt.grad.numpy()
 
 
 def to_numpy(x):

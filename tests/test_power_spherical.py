@@ -12,7 +12,7 @@ import keras
 import mpmath
 import numpy as np
 import pytest
-from backend_utils import JIT_CACHE, compiled, float64
+from backend_utils import compiled, float64, grad_of_sum
 from keras import ops
 from scipy import integrate, special, stats
 
@@ -27,42 +27,6 @@ EPS = {
     "float32": float(np.finfo(np.float32).eps),
     "float64": float(np.finfo(float).eps),
 }
-
-
-def grad_of_sum(fn, x, *args):
-    """`(fn(x, *args), d sum(fn(x, *args)) / dx)` as numpy arrays.
-
-    tf.GradientTape, jax.vjp (jitted) or torch autograd per Keras backend.
-    """
-    x = np.asarray(x)
-    if BACKEND == "tensorflow":
-        import tensorflow as tf
-
-        xt = tf.convert_to_tensor(x)
-        with tf.GradientTape() as tape:
-            tape.watch(xt)
-            y = fn(xt, *args)
-            total = tf.reduce_sum(y)
-        return np.asarray(y), tape.gradient(total, xt).numpy()
-    if BACKEND == "jax":
-        import jax
-
-        key = ("grad", fn, bool(jax.config.jax_enable_x64))
-        if key not in JIT_CACHE:
-
-            def value_and_grad(z, *rest):
-                y, vjp = jax.vjp(lambda u: fn(u, *rest), z)
-                return y, vjp(jax.numpy.ones_like(y))[0]
-
-            JIT_CACHE[key] = jax.jit(value_and_grad)
-        y, g = JIT_CACHE[key](jax.numpy.asarray(x), *args)
-        return np.asarray(y), np.asarray(g)
-    import torch
-
-    xt = torch.tensor(x, requires_grad=True)
-    y = fn(xt, *args)
-    y.sum().backward()
-    return y.detach().numpy(), xt.grad.numpy()
 
 
 def to_numpy(x):
