@@ -1,4 +1,5 @@
-"""Per-backend helpers for the tests: gradients and float64 contexts."""
+"""Shared helpers for the tests: gradients and float64 contexts per backend,
+and a callback that sets a layer's KL weight per epoch."""
 
 import contextlib
 
@@ -118,3 +119,15 @@ def grad_of_sum(fn, x, *args, jit=True):
     y = fn(xt, *args)
     y.sum().backward()
     return y.detach().numpy(), xt.grad.numpy()
+
+
+class SetBeta(keras.callbacks.Callback):
+    """Assign `values[epoch]` to `layer.beta_weight` at each epoch's start."""
+
+    def __init__(self, layer, values):
+        super().__init__()
+        self.layer = layer
+        self.values = values
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.layer.beta_weight.assign(self.values[epoch])

@@ -5,7 +5,7 @@ import os
 import keras
 import numpy as np
 import pytest
-from backend_utils import float64, value_and_grad
+from backend_utils import SetBeta, float64, value_and_grad
 from keras import ops
 
 from keras_hsvae.layers.gaussian_posterior import GaussianPosterior
@@ -206,16 +206,6 @@ def test_keras_save_load_round_trip(tmp_path):
     )
 
 
-class _SetBeta(keras.callbacks.Callback):
-    def __init__(self, layer, values):
-        super().__init__()
-        self.layer = layer
-        self.values = values
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.layer.beta_weight.assign(self.values[epoch])
-
-
 def test_beta_weight_assignable_during_fit():
     # Learning rate 0 and a zero decoder kernel: weights stay fixed and the
     # reconstruction loss is mean(y^2) whatever z is, so each epoch's loss is
@@ -232,7 +222,7 @@ def test_beta_weight_assignable_during_fit():
         epochs=2,
         shuffle=False,
         verbose=0,
-        callbacks=[_SetBeta(layer, [0.0, 2.5])],
+        callbacks=[SetBeta(layer, [0.0, 2.5])],
     )
     encoder_output = model.layers[1](x)
     mean_kl = float(ops.convert_to_numpy(ops.mean(layer.kl(encoder_output))))

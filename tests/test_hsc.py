@@ -11,7 +11,7 @@ import os
 import keras
 import numpy as np
 import pytest
-from backend_utils import float64, value_and_grad
+from backend_utils import SetBeta, float64, value_and_grad
 from keras import ops
 
 from keras_hsvae.layers.hyperspherical_kl_regularizer import (
@@ -411,16 +411,6 @@ def test_keras_save_load_round_trip(tmp_path):
     )
 
 
-class _SetBeta(keras.callbacks.Callback):
-    def __init__(self, layer, values):
-        super().__init__()
-        self.layer = layer
-        self.values = values
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.layer.beta_weight.assign(self.values[epoch])
-
-
 def test_beta_weight_assignable_during_fit():
     # Learning rate 0, zero decoder kernel and one full batch: the loss of
     # each epoch is exactly mean(y^2) + beta_epoch * penalty(mu, sigma).
@@ -437,7 +427,7 @@ def test_beta_weight_assignable_during_fit():
         epochs=2,
         shuffle=False,
         verbose=0,
-        callbacks=[_SetBeta(layer, [0.0, 3.0])],
+        callbacks=[SetBeta(layer, [0.0, 3.0])],
     )
     h = model.layers[1](x)
     mu = ops.convert_to_numpy(model.get_layer("mu")(h))

@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 import pytest
-from backend_utils import to_numpy, value_and_grad
+from backend_utils import SetBeta, to_numpy, value_and_grad
 from mp_reference import vmf_kl
 
 from keras_hsvae import layers as hl
@@ -100,13 +100,11 @@ def test_beta_can_be_changed_by_a_callback_during_fit(name):
             sub.trainable = False
     model.compile(optimizer=keras.optimizers.SGD(0.0))
 
-    class ZeroBeta(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            if epoch == 1:
-                layer.beta_weight.assign(0.0)
-
     x = _features(32)
-    history = model.fit(x, epochs=2, batch_size=16, verbose=0, callbacks=[ZeroBeta()])
+    zero_at_epoch_1 = SetBeta(layer, [layer.beta, 0.0])
+    history = model.fit(
+        x, epochs=2, batch_size=16, verbose=0, callbacks=[zero_at_epoch_1]
+    )
     assert history.history["loss"][0] > 0.0
     assert history.history["loss"][1] == 0.0
 
