@@ -3,18 +3,19 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# Pinned, tested together on Python 3.11 (see docs/INSTALL.md for the traps).
+# Pinned, tested together on Python 3.11 (see README "Install" for the traps):
+# the core, tensorflow-cpu for [tensorflow], and the [data] and [plots] extras.
 PINNED := "tensorflow-cpu==2.21.*" "keras==3.15.*" "tensorflow-probability==0.25.*" \
 	"tensorflow-datasets==4.9.*" importlib_resources "numpy>=1.26,<2.5" \
-	"matplotlib==3.11.*"
-TEST_PINNED := "jax[cpu]==0.10.*" "torch==2.13.0" "pytest>=8" scipy mpmath hypothesis \
+	"matplotlib==3.11.*" "scikit-learn==1.9.*" "scipy==1.17.*"
+TEST_PINNED := "jax[cpu]==0.10.*" "torch==2.13.0" "pytest>=8" mpmath hypothesis \
 	"ruff==0.17.*"
 BACKENDS ?= tensorflow jax torch
 PYTEST_ARGS ?=
 
 .PHONY: demo test lint format venv clean-venv bench
 
-$(BIN)/.core-installed: pyproject.toml
+$(BIN)/.core-installed: pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet $(PINNED)

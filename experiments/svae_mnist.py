@@ -2,11 +2,17 @@
 
 For every latent size d, trains a Gaussian VAE (N-VAE: `beta_vae`) and a vMF
 VAE with a uniform prior (S-VAE: `svae`), both with the paper's MLP
-(784-256-128-d, ReLU) and a Bernoulli decoder, on the statically binarized
+(784-256-128, ReLU) and a Bernoulli decoder, on the statically binarized
 MNIST of Larochelle (`binarized_mnist`, the only binarization with a fixed
 test set). Reported on its test split (Table 1): the ELBO with its
 reconstruction and KL terms (one posterior draw per example) and the
 importance-sampled log-likelihood (K samples; 500 in the paper).
+
+Latent sizes follow the paper's convention (SPEC section 3): its `d` is the
+manifold dimension. The N-VAE row d has latents in R^d (`latent_dim=d`); the
+S-VAE row d has latents on the sphere S^d in R^(d+1), i.e. a vMF of ambient
+size m = d + 1 (`latent_dim=d + 1`), as in the authors' code (`z_dim + 1`).
+Each row records both `ambient_dim` and `manifold_dim`.
 
 Table 2 needs labels, which `binarized_mnist` does not have: the same models
 embed MNIST binarized once with pixel probabilities equal to the grey levels
@@ -34,6 +40,11 @@ REDUCED = {
     "knn_draws": 5,
 }
 MODELS = {"N-VAE": "beta_vae", "S-VAE": "svae"}
+
+
+def ambient_dim(name, d):
+    """Latent size for the paper's row `d`: R^d (N-VAE) or S^d in R^(d+1)."""
+    return d + 1 if name == "svae" else d
 
 
 def main(argv=None):
@@ -70,7 +81,7 @@ def main(argv=None):
             model, _ = train(
                 name,
                 "binarized_mnist",
-                latent_dim=d,
+                latent_dim=ambient_dim(name, d),
                 epochs=args.epochs,
                 batch_size=args.batch_size,
                 output_dir=_common.run_dir(CLAIM, args, f"{name}_{d}"),
@@ -100,6 +111,8 @@ def main(argv=None):
             row = {
                 "model": label,
                 "latent_dim": d,
+                "manifold_dim": d,
+                "ambient_dim": ambient_dim(name, d),
                 "elbo": likelihood["elbo"],
                 "log_likelihood": likelihood["log_likelihood"]["value"],
                 "knn": knn,

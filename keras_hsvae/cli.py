@@ -12,14 +12,22 @@ Sub-commands:
     demo         the README's main command: load the shipped preset, write a
                  PNG grid of samples and say where it went
 
+The options of `train` are generated from the fields of
+`keras_hsvae.training.TrainingConfig` (`hsvae train --help`). `train` is
+resumable: rerunning the same command after an interruption continues from
+the last finished epoch; Ctrl-C ends it with one line saying where the
+checkpoint is and which command resumes it (exit status 130).
+
 `--backend` (before or after the sub-command) picks the Keras backend; the
 process re-executes itself with `KERAS_BACKEND` set when Keras was already
-imported with another one. Bad arguments and failures the user can fix end
-with one line on stderr (`hsvae <command>: error: ...`) and exit status 2,
-not a traceback.
+imported with another one. Bad arguments and failures the user can fix (a
+backend that is not installed included) end with one line on stderr
+(`hsvae <command>: error: ...`) and exit status 2, not a traceback.
 """
 
 import argparse
+import dataclasses
+import importlib.util
 import json
 import os
 import shlex
@@ -41,16 +49,6 @@ def _positive_int(text):
         value = None
     if value is None or value < 1:
         raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
-    return value
-
-
-def _non_negative_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        value = None
-    if value is None or not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
     return value
 
 
@@ -81,29 +79,7 @@ def build_parser():
 
     p = commands.add_parser("train", help="train a model and save a preset folder")
     _add_backend(p)
-    p.add_argument("--model", default="svae", choices=sorted(training.MODELS))
-    p.add_argument("--dataset", default="binarized_mnist")
-    p.add_argument("--latent-dim", type=_positive_int, default=10)
-    p.add_argument("--epochs", type=_positive_int, default=10)
-    p.add_argument("--batch-size", type=_positive_int, default=100)
-    p.add_argument("--beta", type=_non_negative_float, default=1.0)
-    p.add_argument(
-        "--beta-schedule",
-        default=None,
-        choices=["constant", "linear", "sqrt_up", "sqrt_down", "cyclical"],
-    )
-    p.add_argument("--beta-start", type=_non_negative_float, default=0.0)
-    p.add_argument("--beta-schedule-epochs", type=_positive_int, default=None)
-    p.add_argument("--encoder", default="mlp", choices=list(training.ENCODERS))
-    p.add_argument("--likelihood", default=None, choices=["bernoulli", "gaussian"])
-    p.add_argument("--learning-rate", type=_non_negative_float, default=1e-3)
-    p.add_argument("--max-train-examples", type=_positive_int, default=None)
-    p.add_argument("--data-dir", default=None, help="local dataset folder")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument(
-        "--output", required=True, help="output folder (preset + resumable backup)"
-    )
-    p.add_argument("--verbose", type=int, default=1, choices=[0, 1, 2])
+    training.TrainingConfig.add_arguments(p)
 
     p = commands.add_parser("sample", help="write a PNG grid of generated images")
     _add_backend(p)
@@ -194,27 +170,39 @@ def _parent_dir(path):
 def _train(args, argv):
     from keras_hsvae import training
 
-    training.train(
-        model=args.model,
-        dataset=args.dataset,
-        latent_dim=args.latent_dim,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        beta=args.beta,
-        beta_schedule=args.beta_schedule,
-        beta_start=args.beta_start,
-        beta_schedule_epochs=args.beta_schedule_epochs,
-        encoder=args.encoder,
-        likelihood=args.likelihood,
-        learning_rate=args.learning_rate,
-        max_train_examples=args.max_train_examples,
-        data_dir=args.data_dir,
-        seed=args.seed,
-        output_dir=args.output,
-        verbose=args.verbose,
-        training_command=shlex.join(["python", "-m", "keras_hsvae", *argv]),
+    config = training.TrainingConfig.from_args(args)
+    config = dataclasses.replace(
+        config, training_command=shlex.join(["python", "-m", "keras_hsvae", *argv])
     )
-    print(f"preset written to {os.path.abspath(args.output)}")
+    try:
+        training.train(config)
+    except KeyboardInterrupt:
+        print(f"hsvae train: {_resume_hint(config, argv)}", file=sys.stderr)
+        return 130
+    print(f"preset written to {os.path.abspath(config.output_dir)}")
+    return 0
+
+
+def _resume_hint(config, argv):
+    """Where the checkpoint of an interrupted run is and how to resume it."""
+    from keras_hsvae import training
+
+    # `--overwrite` again would delete the checkpoint; the backend is pinned
+    # so that the run resumes where it started.
+    argv = [arg for arg in argv if arg != "--overwrite"]
+    if _requested_backend(argv) is None:
+        import keras
+
+        argv = ["--backend", keras.backend.backend(), *argv]
+    command = shlex.join(["python", "-m", "keras_hsvae", *argv])
+    done = training.checkpoint_epoch(config.output_dir)
+    if done is None:
+        return f"interrupted before the first epoch ended; start again with: {command}"
+    folder = os.path.abspath(training.backup_dir(config.output_dir))
+    return (
+        f"interrupted after {done} of {config.epochs} epochs; checkpoint in "
+        f"{folder}; resume with: {command}"
+    )
 
 
 def _sample(args):
@@ -290,7 +278,7 @@ def _evaluate(args):
 def _presets(args):
     from keras_hsvae import presets
 
-    presets.list_presets()
+    print(presets.format_table(presets.list_presets()))
 
 
 def _demo(args):
@@ -332,11 +320,27 @@ def _requested_backend(argv):
     return None
 
 
+def _check_installed(backend, source):
+    """Raise a one-line error when the package of `backend` is missing."""
+    if backend in BACKENDS and importlib.util.find_spec(backend) is None:
+        others = [b for b in BACKENDS if b != backend]
+        raise CommandError(
+            f"{source} needs the {backend!r} package, which is not installed "
+            f"here: install it (pip install {backend}) or pick another backend "
+            f"({', '.join(others)})"
+        )
+
+
 def _switch_backend(argv):
     """Re-execute with `KERAS_BACKEND` set when `--backend` asks for another."""
     backend = _requested_backend(argv)
+    if backend is None:
+        env = os.environ.get("KERAS_BACKEND")
+        _check_installed(env, f"KERAS_BACKEND={env}")
+        return
     if backend not in BACKENDS:
         return  # argparse reports a bad value
+    _check_installed(backend, f"--backend {backend}")
     import keras
 
     if keras.backend.backend() == backend:
@@ -349,16 +353,19 @@ def _switch_backend(argv):
 def main(argv=None):
     """Run the command line; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    _switch_backend(argv)
+    try:
+        _switch_backend(argv)
+    except CommandError as error:
+        print(f"hsvae: error: {error}", file=sys.stderr)
+        return 2
     parser = build_parser()
     args = parser.parse_args(argv)
     from keras_hsvae.data import DatasetNotFoundError
 
     try:
         if args.command == "train":
-            _train(args, argv)
-        else:
-            COMMANDS[args.command](args)
+            return _train(args, argv)
+        COMMANDS[args.command](args)
     except (
         CommandError,
         DatasetNotFoundError,
@@ -369,4 +376,7 @@ def main(argv=None):
         message = " ".join(str(error).split())
         print(f"hsvae {args.command}: error: {message}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"hsvae {args.command}: interrupted", file=sys.stderr)
+        return 130
     return 0

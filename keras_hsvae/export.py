@@ -71,6 +71,8 @@ import tempfile
 import keras
 from keras import ops
 
+from keras_hsvae._optional import import_optional, require
+
 SIGNATURE_NAMES = ("encode", "embed", "decode", "reconstruct", "generate")
 _REQUIRED_METHODS = ("encode", "embed", "decode", "reconstruct", "sample_latent")
 
@@ -159,9 +161,11 @@ def export_saved_model(model, filepath, sampler=None):
     if not model.built:
         model(ops.zeros((1,) + input_shape, "float32"), training=False)
     if keras.backend.backend() != "tensorflow":
+        # Fail here, not in the child process, when TensorFlow is absent.
+        require("tensorflow", "keras_hsvae.export")
         _export_in_tensorflow_process(model, filepath, sampler)
         return
-    import tensorflow as tf
+    tf = import_optional("tensorflow", "keras_hsvae.export")
 
     module, signatures = _build_module(model, sampler)
     tf.saved_model.save(module, filepath, signatures=signatures)
@@ -196,7 +200,7 @@ def _flatten_outputs(params):
 
 def _build_module(model, sampler):
     """The exported `tf.Module` and its serving signatures (TensorFlow only)."""
-    import tensorflow as tf
+    tf = import_optional("tensorflow", "keras_hsvae.export")
 
     input_shape = _input_shape(model)
     seed_generator = keras.random.SeedGenerator(0)

@@ -30,7 +30,12 @@ import numpy as np
 from keras import ops
 
 from keras_hsvae import ops as hops
-from keras_hsvae.distributions import VonMisesFisher
+from keras_hsvae.distributions import (
+    HypersphericalUniform,
+    Normal,
+    ProductHypersphericalUniform,
+    VonMisesFisher,
+)
 from keras_hsvae.ops.random import seed_generator
 from keras_hsvae.ops.sae import check_radius
 
@@ -314,31 +319,40 @@ class PriorSampler(_Sampler):
         `SVAE`: unit sphere; `ProductSVAE`: product of unit spheres of its
         `shell_dims`; `BetaVAE`: `N(0, I)`; `HSCVAE`: sphere of radius
         `sqrt(latent_dim)` (`N(0, I)` when built with `rescale=False`);
-        `SAE`: sphere of the model's `radius` (1 by default). Subclasses
-        dispatch like their parents.
+        `SAE`: sphere of the model's `radius` (1 by default). The prior is
+        read from `model.prior_distribution()`; models without a prior
+        density (HSCVAE, SAE) give the sphere of their `radius`.
 
         Note that `SAE.generate` without a sampler draws on the sphere inside
         the hyperplane `sum(z) = 0` (Algorithm 1 of the SAE paper); for that
         distribution use `SphericalPriorSampler(latent_dim, "normal",
         radius=model.radius)`.
         """
-        names = [klass.__name__ for klass in type(model).__mro__]
         dim = getattr(model, "latent_dim", None)
-        if "ProductSVAE" in names:
-            return cls(dim, "sphere", shell_dims=list(model.shell_dims))
-        if "SVAE" in names:
-            return cls(dim, "sphere")
-        if "HSCVAE" in names:
+        prior_distribution = getattr(model, "prior_distribution", None)
+        if dim is None or prior_distribution is None:
+            raise ValueError(
+                "`PriorSampler.for_model` needs a keras_hsvae model (with "
+                "`latent_dim` and `prior_distribution`). Received: model of "
+                f"class {type(model).__name__}"
+            )
+        try:
+            prior = prior_distribution()
+        except NotImplementedError:
+            # No prior density (HSCVAE, SAE): the sphere of the model's
+            # radius, or N(0, I) for an HSCVAE without rescaling.
             radius = getattr(model, "radius", None)
             return cls(dim, "normal") if radius is None else cls(dim, "sphere", radius)
-        if "SAE" in names:
-            return cls(dim, "sphere", getattr(model, "radius", 1.0))
-        if "BetaVAE" in names:
+        if isinstance(prior, ProductHypersphericalUniform):
+            return cls(dim, "sphere", shell_dims=list(prior.dims))
+        if isinstance(prior, HypersphericalUniform):
+            return cls(dim, "sphere")
+        if isinstance(prior, Normal):
             return cls(dim, "normal")
         raise ValueError(
-            "`PriorSampler.for_model` knows SVAE, ProductSVAE, BetaVAE, HSCVAE "
-            f"and SAE (and their subclasses). Received: model of class "
-            f"{type(model).__name__}"
+            "`PriorSampler` draws from uniform priors on spheres and N(0, I); "
+            f"the prior of this model is {prior!r}: sample it with "
+            "`model.sample_prior(n, seed)`."
         )
 
     def __call__(self, n, seed=None):

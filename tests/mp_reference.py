@@ -77,3 +77,53 @@ def log_sphere_area(m):
     with mp.workdps(40):
         m = mp.mpf(m)
         return mp.log(2) + (m / 2) * mp.log(mp.pi) - mp.loggamma(m / 2)
+
+
+@functools.cache
+def vmf_log_normalizer(m, kappa):
+    """log C_m(kappa) = v log kappa - (m/2) log(2 pi) - log I_v(kappa), v = m/2 - 1."""
+    with mp.workdps(60):
+        k = mp.mpf(kappa)
+        v = mp.mpf(m) / 2 - 1
+        if k == 0:
+            return -log_sphere_area(m)
+        return v * mp.log(k) - (mp.mpf(m) / 2) * mp.log(2 * mp.pi) - log_iv(v, k, 60)
+
+
+def power_spherical_parts(m, kappa):
+    """`(kappa, log C, entropy, log area)` of PowerSpherical (De Cao & Aziz 2020).
+
+    The textbook formulas, to be evaluated inside `mp.workdps(50)` or higher.
+    """
+    k = mp.mpf(kappa)
+    a = mp.mpf(m - 1) / 2 + k
+    b = mp.mpf(m - 1) / 2
+    log_c = -(
+        (a + b) * mp.log(2) + b * mp.log(mp.pi) + mp.loggamma(a) - mp.loggamma(a + b)
+    )
+    entropy = -(log_c + k * (mp.log(2) + mp.digamma(a) - mp.digamma(a + b)))
+    log_area = mp.log(2) + mp.mpf(m) / 2 * mp.log(mp.pi) - mp.loggamma(mp.mpf(m) / 2)
+    return k, log_c, entropy, log_area
+
+
+@functools.cache
+def power_spherical_entropy_kl(m, kappa):
+    """`(entropy, KL to uniform, log area)` of PowerSpherical, as floats."""
+    with mp.workdps(50):
+        _, _, entropy, log_area = power_spherical_parts(m, kappa)
+        return float(entropy), float(log_area - entropy), float(log_area)
+
+
+def power_spherical_log_prob(m, kappa, mu, x):
+    """Log density of PowerSpherical(mu, kappa) at the rows of `x` (floats)."""
+    with mp.workdps(50):
+        k, log_c, _, _ = power_spherical_parts(m, kappa)
+        out = []
+        for row in x:
+            cos = mp.fsum(
+                mp.mpf(float(u)) * mp.mpf(float(v))
+                for u, v in zip(mu, row, strict=True)
+            )
+            power = k * mp.log(1 + cos) if k != 0 else mp.mpf(0)
+            out.append(float(log_c + power))
+        return out

@@ -86,3 +86,11 @@ def test_reduced_preset_yields_to_explicit_flags():
     assert parsed([]).epochs == 300
     assert parsed(["--reduced"]).epochs == 3
     assert parsed(["--reduced", "--epochs", "7"]).epochs == 7
+
+
+def test_svae_rows_use_the_papers_latent_convention():
+    # 002 Table 1: the S-VAE row d lives on S^d in R^(d+1), the N-VAE row in R^d.
+    svae_mnist = _module("svae_mnist")
+    for d in (2, 5, 10, 20, 40):
+        assert svae_mnist.ambient_dim("svae", d) == d + 1
+        assert svae_mnist.ambient_dim("beta_vae", d) == d

@@ -1,15 +1,19 @@
 """keras_hsvae.presets: save/load, integrity checks, the registry, the zoo.
 
-Tiny models (6 features) for the mechanism; the built-in MNIST preset is
+Tiny models (6 features) for the mechanism; remote presets are served by a
+local `http.server` on 127.0.0.1 (no network). The built-in MNIST preset is
 loaded when its folder `zoo/svae_mnist_10d/` is present (repository
 checkout) and checked on real test images when `$KERAS_HSVAE_TEST_DATA`
 (default `<repo>/../shared/datasets`) holds binarized MNIST.
 """
 
+import functools
 import hashlib
+import http.server
 import json
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import keras
@@ -17,8 +21,9 @@ import numpy as np
 import pytest
 
 import keras_hsvae
-from keras_hsvae import presets
+from keras_hsvae import evaluation, presets
 from keras_hsvae.models import SVAE, BetaVAE, ProductSVAE, mlp_decoder, mlp_encoder
+from keras_hsvae.presets import resolve
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_DATA = Path(
@@ -36,9 +41,49 @@ def _np(x):
 @pytest.fixture(autouse=True)
 def _hermetic(monkeypatch, tmp_path):
     """No zoo / URL / cache settings from the caller's environment."""
-    for var in (presets.ZOO_ENV_VAR, presets.URL_ENV_VAR):
+    for var in (
+        presets.ZOO_ENV_VAR,
+        presets.FID_CLASSIFIERS_ENV_VAR,
+        "KERAS_HSVAE_PRESET_URL",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv(presets.CACHE_ENV_VAR, str(tmp_path / "cache"))
+
+
+@pytest.fixture
+def no_zoo(monkeypatch, tmp_path):
+    """Neither a checkout zoo/ nor an installed zoo package."""
+    monkeypatch.setattr(resolve, "CHECKOUT_ZOO_DIR", tmp_path / "no_checkout_zoo")
+    monkeypatch.setattr(resolve, "installed_zoo_dir", lambda: None)
+
+
+@pytest.fixture
+def serve(tmp_path):
+    """Serve a folder over HTTP on 127.0.0.1; returns `folder -> base URL`.
+
+    The server stops at the end of the test, and by itself after 60 s.
+    """
+    servers = []
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    def start(folder):
+        handler = functools.partial(Quiet, directory=os.fspath(folder))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        timer = threading.Timer(60, server.shutdown)
+        timer.daemon = True
+        timer.start()
+        servers.append((server, timer))
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server, timer in servers:
+        timer.cancel()
+        server.shutdown()
+        server.server_close()
 
 
 def _tiny(kind="svae", seed=1):
@@ -151,12 +196,42 @@ def test_unknown_preset_name():
         presets.load_preset("nope")
 
 
-def test_list_presets_prints_a_table(capsys):
+def test_unknown_name_in_a_folder_path_or_url():
+    with pytest.raises(ValueError, match="Unknown preset.*Received: preset="):
+        presets.load_preset("no/such/folder")
+    with pytest.raises(ValueError, match="Unknown preset.*Received: preset=None"):
+        presets.load_preset(None)
+
+
+def test_builtin_not_installed_is_one_clear_line(no_zoo):
+    with pytest.raises(ValueError) as info:
+        presets.load_preset(BUILTIN)
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith(
+        f"Preset {BUILTIN!r} is not installed: pip install "
+        f'"keras-hsvae[zoo]" or set KERAS_HSVAE_ZOO='
+    )
+
+
+def test_list_presets_returns_rows_and_prints_nothing(capsys):
     rows = presets.list_presets()
-    lines = capsys.readouterr().out.splitlines()
+    assert capsys.readouterr().out == ""
+    assert [row["name"] for row in rows] == sorted(presets.PRESETS)
+    for row in rows:
+        assert row == {"name": row["name"], **presets.PRESETS[row["name"]]}
+        assert row["path"] == f"zoo/{row['name']}"
+        # No default download host any more.
+        assert "url" not in row
+    assert presets.list_presets(print_table=False) == rows
+    assert capsys.readouterr().out == ""
+
+
+def test_format_table_lines_match_rows(capsys):
+    rows = presets.list_presets()
+    lines = presets.format_table(rows).splitlines()
     assert lines[0].split() == ["name", "model", "dataset", "params", "description"]
     assert set(lines[1]) <= {"-", " "}
-    assert [row["name"] for row in rows] == sorted(presets.PRESETS)
     assert len(lines) == 2 + len(rows)
     for line, row in zip(lines[2:], rows):
         assert line.split()[:4] == [
@@ -166,50 +241,161 @@ def test_list_presets_prints_a_table(capsys):
             str(row["params"]),
         ]
         assert line.endswith(row["description"])
-    for row in rows:
-        assert row["url"].startswith(presets.BASE_URL)
-        assert row["path"] == f"zoo/{row['name']}"
-    assert presets.list_presets(print_table=False) == rows
-    assert capsys.readouterr().out == ""
+    # The deprecated `print_table=True` prints the same table.
+    with pytest.warns(DeprecationWarning, match="format_table"):
+        assert presets.list_presets(print_table=True) == rows
+    assert capsys.readouterr().out.splitlines() == lines
+
+
+def test_removed_download_host_names_warn():
+    with pytest.warns(DeprecationWarning, match="default host"):
+        assert presets.BASE_URL is None
+    with pytest.warns(DeprecationWarning, match="no longer read"):
+        assert presets.URL_ENV_VAR == "KERAS_HSVAE_PRESET_URL"
+    with pytest.raises(AttributeError, match="NOPE"):
+        presets.NOPE  # noqa: B018
+
+
+def test_presets_for_class():
+    assert sorted(presets.presets_for_class(SVAE)) == sorted(
+        name for name, entry in presets.PRESETS.items() if entry["model"] == "SVAE"
+    )
+    assert presets.presets_for_class("SVAE") == presets.presets_for_class(SVAE)
+    assert BUILTIN in presets.presets_for_class(SVAE)
+    # A base class has the presets of its subclasses: keras.Model has them all.
+    assert presets.presets_for_class(keras.Model) == presets.PRESETS
+    assert presets.presets_for_class("NoSuchModel") == {}
+    # A copy: editing it leaves the registry alone.
+    presets.presets_for_class(SVAE)[BUILTIN]["params"] = -1
+    assert presets.PRESETS[BUILTIN]["params"] > 0
 
 
 def test_name_resolves_to_zoo_env_folder(tmp_path, monkeypatch):
     model, folder = _saved(tmp_path / "zoo", name="tiny_zoo")
-    monkeypatch.setitem(presets.PRESETS, "tiny_zoo", {"url": "file:///nowhere"})
+    monkeypatch.setitem(presets.PRESETS, "tiny_zoo", {"model": "SVAE"})
     monkeypatch.setenv(presets.ZOO_ENV_VAR, str(tmp_path / "zoo"))
     assert presets.get_preset_dir("tiny_zoo") == folder
     restored = presets.load_preset("tiny_zoo")
     np.testing.assert_array_equal(_np(restored.embed(X)), _np(model.embed(X)))
+    # A user's own preset in their zoo folder needs no registry entry.
+    _saved(tmp_path / "zoo", name="my_own")
+    assert presets.get_preset_dir("my_own") == tmp_path / "zoo" / "my_own"
 
 
-def test_download_from_base_url_offline(tmp_path, monkeypatch):
-    """The download path, served from a local `file://` folder."""
+def test_resolution_order(tmp_path, monkeypatch):
+    """Folder path, then $KERAS_HSVAE_ZOO, the checkout zoo/, the package."""
+    roots = {k: tmp_path / k for k in ("cwd", "env", "checkout", "installed")}
+    embedded = {}
+    for key, root in roots.items():
+        model = _tiny()
+        presets.save_to_preset(model, root / "tiny")
+        embedded[key] = _np(model.embed(X))
+    monkeypatch.setitem(presets.PRESETS, "tiny", {"model": "SVAE"})
+    monkeypatch.chdir(roots["cwd"])
+    monkeypatch.setenv(presets.ZOO_ENV_VAR, str(roots["env"]))
+    monkeypatch.setattr(resolve, "CHECKOUT_ZOO_DIR", roots["checkout"])
+    monkeypatch.setattr(resolve, "installed_zoo_dir", lambda: roots["installed"])
+    assert presets.zoo_roots() == [roots[k] for k in ("env", "checkout", "installed")]
+    for key in roots:
+        found = presets.get_preset_dir("tiny").resolve()
+        assert found == (roots[key] / "tiny").resolve()
+        if key == "installed":
+            # Each root holds other weights: the one found is the one loaded.
+            restored = presets.load_preset("tiny")
+            np.testing.assert_array_equal(_np(restored.embed(X)), embedded[key])
+        shutil.rmtree(found)
+    with pytest.raises(ValueError, match="'tiny' is not installed"):
+        presets.load_preset("tiny")
+
+
+def _toy_classifier(folder, accuracy):
+    inputs = keras.Input((4,))
+    features = keras.layers.Dense(3, name="features")(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(2)(features))
+    folder.mkdir(parents=True)
+    model.save(folder / "classifier.keras")
+    (folder / "metadata.json").write_text(json.dumps({"test_accuracy": accuracy}))
+
+
+def test_fid_classifiers_follow_the_zoo_roots(tmp_path, monkeypatch):
+    env, zoo, installed = (tmp_path / k for k in ("env", "zoo", "installed"))
+    monkeypatch.setenv(presets.ZOO_ENV_VAR, str(zoo))
+    monkeypatch.setattr(resolve, "CHECKOUT_ZOO_DIR", tmp_path / "no_checkout")
+    monkeypatch.setattr(resolve, "installed_zoo_dir", lambda: installed)
+    _toy_classifier(installed / "fid_classifiers" / "toy", 0.3)
+    zoo.mkdir()
+    assert presets.fid_classifier_roots() == [
+        zoo / "fid_classifiers",
+        installed / "fid_classifiers",
+    ]
+
+    def accuracy():
+        extractor = evaluation.get_feature_extractor("classifier:toy")
+        return evaluation.describe_feature_extractor(extractor)["test_accuracy"]
+
+    assert accuracy() == 0.3
+    _toy_classifier(zoo / "fid_classifiers" / "toy", 0.2)
+    assert accuracy() == 0.2
+    monkeypatch.setenv(presets.FID_CLASSIFIERS_ENV_VAR, str(env))
+    assert presets.fid_classifier_roots()[0] == env
+    _toy_classifier(env / "toy", 0.1)
+    assert accuracy() == 0.1
+    with pytest.raises(
+        evaluation.FeatureExtractorUnavailableError, match=r"keras-hsvae\[zoo\]"
+    ):
+        evaluation.get_feature_extractor("classifier:absent")
+    # Binarized MNIST models are scored with the MNIST classifier.
+    _toy_classifier(installed / "fid_classifiers" / "mnist", 0.4)
+    for dataset in ("binarized_mnist", "dynamic_binarized_mnist"):
+        extractor = evaluation.get_feature_extractor("classifier", dataset=dataset)
+        info = evaluation.describe_feature_extractor(extractor)
+        assert info["name"] == "classifier:mnist" and info["test_accuracy"] == 0.4
+
+
+def test_remote_preset_from_a_url_with_sha256(tmp_path, serve):
+    """A URL the user gives, with the sha256 of the weights, served locally."""
     model, served = _saved(tmp_path / "server", name="tiny_remote")
-    monkeypatch.setitem(presets.PRESETS, "tiny_remote", {"url": "file:///nowhere"})
-    monkeypatch.setenv(presets.ZOO_ENV_VAR, str(tmp_path / "empty_zoo"))
-    monkeypatch.setenv(presets.URL_ENV_VAR, (tmp_path / "server").as_uri())
-    restored = presets.load_preset("tiny_remote")
+    sha256 = presets.sha256_of_file(served / "model.weights.h5")
+    url = serve(tmp_path / "server") + "/tiny_remote"
+    restored = presets.load_preset(url, sha256=sha256)
     np.testing.assert_array_equal(_np(restored.embed(X)), _np(model.embed(X)))
-    cached = presets.get_preset_dir("tiny_remote")
+    assert type(SVAE.from_preset(url, sha256=sha256)) is SVAE
+    cached = presets.get_preset_dir(url, sha256=sha256)
     assert cached.is_relative_to(tmp_path / "cache")
     assert sorted(os.listdir(cached)) == sorted(presets.PRESET_FILES)
 
+    # No sha256, or a malformed one: refused before any download.
+    for bad in (None, "abc"):
+        with pytest.raises(ValueError, match="needs the sha256"):
+            presets.load_preset(url, sha256=bad)
+    # A sha256 that the served weights do not have: refused, nothing loaded.
+    wrong = hashlib.sha256(b"other weights").hexdigest()
+    with pytest.raises(ValueError, match="do not have the sha256 asked for"):
+        presets.load_preset(url, sha256=wrong)
+
     # A corrupted copy on the server: the cached file is stale, the fresh
-    # download fails the sha256 of the metadata.
+    # download fails the sha256.
     blob = bytearray((served / "model.weights.h5").read_bytes())
     blob[100] ^= 0xFF
     (served / "model.weights.h5").write_bytes(bytes(blob))
     (cached / "model.weights.h5").write_bytes(bytes(blob))
-    with pytest.raises(ValueError, match="corrupted or incomplete"):
-        presets.load_preset("tiny_remote")
+    with pytest.raises(ValueError, match="do not have the sha256 asked for"):
+        presets.load_preset(url, sha256=sha256)
 
 
-def test_download_failure_is_clear(tmp_path, monkeypatch):
-    monkeypatch.setitem(presets.PRESETS, "tiny_absent", {"url": "file:///nowhere"})
-    monkeypatch.setenv(presets.ZOO_ENV_VAR, str(tmp_path / "empty_zoo"))
-    monkeypatch.setenv(presets.URL_ENV_VAR, (tmp_path / "no_server").as_uri())
+def test_sha256_is_checked_for_local_folders_too(tmp_path):
+    _, folder = _saved(tmp_path)
+    sha256 = presets.sha256_of_file(folder / "model.weights.h5")
+    assert type(presets.load_preset(folder, sha256=sha256)) is SVAE
+    with pytest.raises(ValueError, match="not the one asked for"):
+        presets.load_preset(folder, sha256="0" * 64)
+
+
+def test_download_failure_is_clear(tmp_path, serve):
+    (tmp_path / "empty").mkdir()
+    url = serve(tmp_path / "empty") + "/absent"
     with pytest.raises(ValueError, match="could not be downloaded"):
-        presets.load_preset("tiny_absent")
+        presets.load_preset(url, sha256="0" * 64)
 
 
 # --- the built-in preset ----------------------------------------------------

@@ -251,12 +251,15 @@ def test_prior_sampler_sphere_normal_and_shells():
     np.testing.assert_allclose(np.linalg.norm(z[:, 3:], axis=-1), 1.0, rtol=1e-5)
 
 
-class HSCVAE:  # stand-ins for dispatch by class name
+class HSCVAE:  # stand-ins: models without a prior density, with a radius
     latent_dim = 9
     radius = 3.0
 
+    def prior_distribution(self):
+        raise NotImplementedError
 
-class SAE:
+
+class SAE(HSCVAE):
     latent_dim = 4
     radius = 2.0
 

@@ -42,11 +42,21 @@ README_HEADER = """\
 
 Built-in presets of `keras_hsvae`: one folder per preset with `config.json`,
 `model.weights.h5` and `metadata.json` (versions, parameter count, sha256 of
-the weights, training command, final metrics). Load one with
+the weights, training command, final metrics), and `golden.npz` (outputs on 8
+test images, recorded by `zoo/make_golden.py`, that
+`tests/test_preset_golden.py` checks on every backend). Load one by name:
 
     import keras_hsvae
-    model = keras_hsvae.models.SVAE.from_preset("svae_mnist_10d")
-    keras_hsvae.presets.list_presets()
+    model = keras_hsvae.from_preset("svae_mnist_10d")  # or SVAE.from_preset
+    rows = keras_hsvae.presets.list_presets()  # the table: `hsvae presets`
+
+A name is looked up as a folder path first, then as `<zoo>/<name>/` in
+`$KERAS_HSVAE_ZOO`, in this `zoo/` folder of a repository checkout, and in the
+data distribution `keras-hsvae-zoo` that `pip install "keras-hsvae[zoo]"`
+installs (this folder's presets, `fid_classifiers/` and README, without
+`runs/` or the scripts; built by `pip wheel --no-deps zoo_dist`). Nothing is
+downloaded unless you give a URL and the sha256 of its weights:
+`keras_hsvae.from_preset("https://host/folder", sha256="...")`.
 
 This file and every preset folder are written by `zoo/build_presets.py`
 (`python zoo/build_presets.py --readme-only` regenerates the table from the

@@ -12,9 +12,17 @@ from keras_hsvae.data._errors import DatasetCorruptError, DatasetNotFoundError
 from keras_hsvae.data._load import list_datasets, load
 from keras_hsvae.data._sources import ENV_VAR
 from keras_hsvae.data._synthetic import make_vmf_circle
+from keras_hsvae.data.dynamic_binarization import (
+    TEST_BINARIZATION_SEED,
+    DynamicBinarization,
+    binarize,
+)
 
 __all__ = [
     "ENV_VAR",
+    "TEST_BINARIZATION_SEED",
+    "DynamicBinarization",
+    "binarize",
     "DatasetCorruptError",
     "DatasetNotFoundError",
     "list_datasets",

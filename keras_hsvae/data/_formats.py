@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from keras_hsvae._optional import import_optional
 from keras_hsvae.data._errors import DatasetCorruptError
 
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -306,13 +307,11 @@ def read_omniglot_mat(path, split, need_labels):
         `(images, labels)`: (N, 28, 28) float32 in [0, 1] with ink = 1, and
         (N,) int32 alphabet indices or None.
     """
-    try:
-        from scipy.io import loadmat
-    except ImportError as err:
-        raise ImportError(
-            f"Reading {path} needs scipy (`pip install scipy`), or convert it to "
-            "omniglot.npz with arrays x_train, y_train, x_test, y_test."
-        ) from err
+    loadmat = import_optional(
+        "scipy.io",
+        f"Reading {path}",
+        hint="or convert it to omniglot.npz (x_train, y_train, x_test, y_test)",
+    ).loadmat
     path = Path(path)
     key, target = ("data", "target") if split == "train" else ("testdata", "testtarget")
     try:

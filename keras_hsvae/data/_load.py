@@ -8,6 +8,7 @@ seeded Bernoulli draw of `dynamic_binarized_mnist`).
 
 import numpy as np
 
+from keras_hsvae._optional import import_optional, require
 from keras_hsvae.data._sources import SPECS, find_source
 
 # Batch size used internally to materialize a split for `as_numpy=True`.
@@ -160,6 +161,8 @@ def load(
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise ValueError(f"`seed` must be an int or None. Received: seed={seed!r}")
 
+    # Every source ends in a tf.data pipeline: say so before looking for files.
+    require("tensorflow", "keras_hsvae.data.load")
     source = find_source(
         spec,
         split,
@@ -237,7 +240,7 @@ def _build(
     shuffle_buffer_size,
     drop_remainder,
 ):
-    import tensorflow as tf
+    tf = import_optional("tensorflow", "keras_hsvae.data.load")
 
     if source.dataset is not None:
         dataset = source.dataset

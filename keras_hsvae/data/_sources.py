@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from keras_hsvae._optional import import_optional
 from keras_hsvae.data import _formats
 from keras_hsvae.data._errors import DatasetCorruptError, DatasetNotFoundError
 from keras_hsvae.data._synthetic import make_vmf_circle
@@ -92,7 +93,7 @@ class _Source:
 
 
 def _to_unit(images):
-    import tensorflow as tf
+    tf = import_optional("tensorflow", "keras_hsvae.data")
 
     if images.dtype == tf.uint8:
         return tf.cast(images, tf.float32) / 255.0
@@ -100,14 +101,14 @@ def _to_unit(images):
 
 
 def _binary(images):
-    import tensorflow as tf
+    tf = import_optional("tensorflow", "keras_hsvae.data")
 
     # Sources store 0/1 (tfds, .amat) or 0/255; any positive value is ink.
     return tf.cast(images > 0, tf.float32)
 
 
 def _center_crop(images, size):
-    import tensorflow as tf
+    tf = import_optional("tensorflow", "keras_hsvae.data")
 
     shape = tf.shape(images)
     height, width = shape[-3], shape[-2]
@@ -118,7 +119,7 @@ def _center_crop(images, size):
 
 
 def _resize(images, size):
-    import tensorflow as tf
+    tf = import_optional("tensorflow", "keras_hsvae.data")
 
     images = tf.image.resize(images, (size, size), method="bilinear", antialias=True)
     # The antialiased bilinear (triangle) filter has no negative lobe; the clip
@@ -236,7 +237,7 @@ def _celeb_a_names(split, need_labels):
 
 
 def _read_celeb_a_source(found, spec, split, need_labels, options):
-    import tensorflow as tf
+    tf = import_optional("tensorflow", "keras_hsvae.data")
 
     folder = found["partition"].parent
     if folder.name == "Eval":
@@ -600,12 +601,10 @@ def _first_line(err):
 
 
 def _tfds_source(spec, split, download, shuffle, seed, data_dir, options):
-    try:
-        import tensorflow_datasets as tfds
-    except ImportError as err:
-        raise ImportError(
-            "tensorflow-datasets is not installed (`pip install tensorflow-datasets`)"
-        ) from err
+    tfds = import_optional(
+        "tensorflow_datasets",
+        f"keras_hsvae.data.load({spec.name!r}) without local files",
+    )
     read_config = tfds.ReadConfig(shuffle_seed=seed) if shuffle else None
     dataset = tfds.load(
         spec.tfds_name,
@@ -637,7 +636,7 @@ def _tfds_source(spec, split, download, shuffle, seed, data_dir, options):
 
 
 def _celeb_a_attributes(element):
-    import tensorflow as tf
+    tf = import_optional("tensorflow", "keras_hsvae.data")
 
     attributes = element["attributes"]
     return tf.stack([tf.cast(attributes[k], tf.int32) for k in sorted(attributes)], -1)

@@ -6,6 +6,7 @@ from keras_hsvae.distributions.normal import Normal
 from keras_hsvae.distributions.power_spherical import PowerSpherical
 from keras_hsvae.distributions.product import (
     ProductHypersphericalUniform,
+    ProductSpherical,
     ProductVonMisesFisher,
 )
 from keras_hsvae.distributions.von_mises_fisher import VonMisesFisher
@@ -15,6 +16,7 @@ __all__ = [
     "Normal",
     "PowerSpherical",
     "ProductHypersphericalUniform",
+    "ProductSpherical",
     "ProductVonMisesFisher",
     "VonMisesFisher",
     "kl_divergence",

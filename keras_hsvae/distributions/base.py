@@ -1,7 +1,12 @@
-"""Common plumbing for the distributions: argument checks and the KL registry."""
+"""The `Distribution` contract and the argument checks shared by distributions."""
 
 import numpy as np
 from keras import backend, ops
+
+from keras_hsvae.distributions.kl import kl_divergence
+
+# The methods of the contract, in the order the docs list them.
+CONTRACT = ("sample", "log_prob", "mode", "mean", "entropy")
 
 
 def concrete_value(x):
@@ -43,7 +48,31 @@ def check_dim(dim, name="dim", minimum=2):
 
 
 class Distribution:
-    """Minimal base class: `dim` (ambient size m), `dtype`, `batch_shape`."""
+    """Base class of the distributions: the contract every one of them follows.
+
+    Attributes: `dim` (the ambient size m of an event), `dtype`,
+    `batch_shape` and `event_shape = (dim,)`. Methods (shapes for a
+    distribution of batch shape `B`):
+
+    - `sample(sample_shape=(), seed=None)`: `sample_shape + B + (m,)`,
+      seeded by an int or a `keras.random.SeedGenerator`;
+    - `log_prob(x)`: `x` of shape `(..., m)` -> the broadcast of `x.shape[:-1]`
+      and `B`;
+    - `mode()`, `mean()`: `B + (m,)`;
+    - `entropy()`: `B`;
+    - `kl_divergence(other)`: `KL(self || other)` of shape `B`, from the
+      registry of `keras_hsvae.distributions.kl` (`NotImplementedError` when
+      no closed form is registered for the pair).
+
+    Every result has the distribution's `dtype`; float16 and bfloat16
+    distributions compute their special functions in float32 inside.
+
+    A subclass lists the methods it implements in `supported_methods`; the
+    others raise `NotImplementedError` naming the class (e.g. the uniform
+    distribution on the sphere has no mode: every point is one).
+    """
+
+    supported_methods = ()
 
     def __init__(self, dim, dtype, batch_shape, name):
         self._dim = dim
@@ -78,8 +107,39 @@ class Distribution:
             )
         return x
 
+    def _unsupported(self, method):
+        supported = ", ".join(self.supported_methods) or "none"
+        return NotImplementedError(
+            f"{type(self).__name__} does not provide `{method}()`. "
+            f"Supported methods of {type(self).__name__}: {supported}."
+        )
+
+    def sample(self, sample_shape=(), seed=None):
+        """Draw `sample_shape + batch_shape + event_shape` samples."""
+        raise self._unsupported("sample")
+
+    def log_prob(self, x):
+        """Log density at `x` (`(..., m)`), with the batch shape broadcast in."""
+        raise self._unsupported("log_prob")
+
+    def mode(self):
+        """A mode, of shape `batch_shape + event_shape`."""
+        raise self._unsupported("mode")
+
+    def mean(self):
+        """The mean `E[z]`, of shape `batch_shape + event_shape`."""
+        raise self._unsupported("mean")
+
+    def entropy(self):
+        """The differential entropy, of shape `batch_shape`."""
+        raise self._unsupported("entropy")
+
+    def kl_divergence(self, other):
+        """`KL(self || other)` from the registered closed forms (`kl.py`)."""
+        return kl_divergence(self, other)
+
     def prob(self, x):
-        """Density with respect to the surface measure of S^{m-1}."""
+        """Density: `exp(log_prob(x))`."""
         return ops.exp(self.log_prob(x))
 
     def __repr__(self):

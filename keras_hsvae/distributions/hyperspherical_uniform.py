@@ -27,6 +27,9 @@ class HypersphericalUniform(Distribution):
     (5, 3)
     """
 
+    # No mode: every point of the sphere is one.
+    supported_methods = ("sample", "log_prob", "mean", "entropy")
+
     def __init__(self, dim, dtype="float32", name="HypersphericalUniform"):
         dim = check_dim(dim)
         super().__init__(dim, dtype, (), name)

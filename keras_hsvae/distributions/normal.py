@@ -7,13 +7,16 @@ from keras import ops
 
 from keras_hsvae.distributions.base import Distribution, check_finite, float_tensor
 from keras_hsvae.distributions.kl import register_kl
+from keras_hsvae.ops._dtypes import compute_dtype
 
 
 class Normal(Distribution):
     """Diagonal Gaussian `N(loc, diag(scale^2))` with event shape `(m,)`.
 
     Unlike the spherical distributions, samples live in all of R^m (`dim`
-    may be 1). `log_prob` sums over the last axis.
+    may be 1). `log_prob` sums over the last axis. float16 and bfloat16
+    densities, entropies and KLs are summed in float32 (squares overflow
+    float16 above 256) and rounded once.
 
     Args:
         loc: float tensor `(..., m)`.
@@ -26,6 +29,8 @@ class Normal(Distribution):
     >>> round(float(q.log_prob([0.0, 0.0])), 6)  # -log(2 pi)
     -1.837877
     """
+
+    supported_methods = ("sample", "log_prob", "mode", "mean", "entropy")
 
     def __init__(self, loc, scale, name="Normal"):
         loc = float_tensor(loc, name="loc")
@@ -55,15 +60,20 @@ class Normal(Distribution):
         return self.loc + self.scale * eps
 
     def log_prob(self, x):
-        x = self._points(x)
-        u = (x - self.loc) / self.scale
-        per_dim = -0.5 * ops.square(u) - ops.log(self.scale)
-        return ops.sum(per_dim, axis=-1) - 0.5 * self.dim * math.log(2.0 * math.pi)
+        work = compute_dtype(self.dtype)
+        x = ops.cast(self._points(x), work)
+        loc, scale = ops.cast(self.loc, work), ops.cast(self.scale, work)
+        u = (x - loc) / scale
+        per_dim = -0.5 * ops.square(u) - ops.log(scale)
+        log_prob = ops.sum(per_dim, axis=-1) - 0.5 * self.dim * math.log(2.0 * math.pi)
+        return ops.cast(log_prob, self.dtype)
 
     def entropy(self):
-        return ops.sum(ops.log(self.scale), axis=-1) + 0.5 * self.dim * (
+        scale = ops.cast(self.scale, compute_dtype(self.dtype))
+        entropy = ops.sum(ops.log(scale), axis=-1) + 0.5 * self.dim * (
             1.0 + math.log(2.0 * math.pi)
         )
+        return ops.cast(entropy, self.dtype)
 
     def mean(self):
         return self.loc
@@ -75,6 +85,10 @@ class Normal(Distribution):
 @register_kl(Normal, Normal)
 def _kl_normal_normal(q, p):
     # Closed form, per dimension: log(s_p/s_q) + (s_q^2 + (m_q-m_p)^2)/(2 s_p^2) - 1/2.
-    ratio = ops.square(q.scale / p.scale)
-    diff = ops.square((q.loc - p.loc) / p.scale)
-    return ops.sum(0.5 * (ratio + diff - 1.0 - ops.log(ratio)), axis=-1)
+    work = compute_dtype(q.dtype)
+    q_loc, q_scale = ops.cast(q.loc, work), ops.cast(q.scale, work)
+    p_loc, p_scale = ops.cast(p.loc, work), ops.cast(p.scale, work)
+    ratio = ops.square(q_scale / p_scale)
+    diff = ops.square((q_loc - p_loc) / p_scale)
+    kl = ops.sum(0.5 * (ratio + diff - 1.0 - ops.log(ratio)), axis=-1)
+    return ops.cast(kl, q.dtype)

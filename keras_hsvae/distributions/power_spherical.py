@@ -8,6 +8,7 @@ from keras_hsvae.distributions.kl import register_kl
 from keras_hsvae.distributions.von_mises_fisher import (
     prepare_direction_and_concentration,
 )
+from keras_hsvae.ops._dtypes import compute_dtype
 from keras_hsvae.ops.beta import digamma_gap, sample_beta_logit, symmetric_beta_kl
 from keras_hsvae.ops.householder import householder_reflect
 from keras_hsvae.ops.random import sample_uniform_sphere, seed_generator
@@ -29,7 +30,8 @@ class PowerSpherical(Distribution):
     Normalizer, entropy and KL to the uniform distribution are computed from
     `KL = KL(Beta(a, b) || Beta(b, b))` in a cancellation-free form
     (`symmetric_beta_kl`): relative error < 5e-14 (float64) / < 3e-6
-    (float32) for m up to 4096 and kappa from 1e-6 to 1e6.
+    (float32) for m up to 4096 and kappa from 1e-6 to 1e6. float16 and
+    bfloat16 distributions compute in float32 and round every result once.
 
     Args:
         mean_direction: float tensor `(..., m)` of unit vectors; `m >= 2` is the
@@ -76,6 +78,8 @@ class PowerSpherical(Distribution):
         self.normalize = normalize
         self.validate_args = validate_args
 
+    supported_methods = ("sample", "log_prob", "mode", "mean", "entropy")
+
     @property
     def mean_direction(self):
         return self._mean_direction
@@ -93,6 +97,11 @@ class PowerSpherical(Distribution):
         # Broadcast by addition: works with unknown (None) batch sizes too.
         return self._concentration + ops.zeros_like(self._mean_direction[..., 0])
 
+    @property
+    def _compute_dtype(self):
+        # float16 / bfloat16: special functions and sampling run in float32.
+        return compute_dtype(self.dtype)
+
     def sample(self, sample_shape=(), seed=None):
         """Draw samples of shape `sample_shape + batch_shape + (m,)`.
 
@@ -108,13 +117,14 @@ class PowerSpherical(Distribution):
         """
         if isinstance(sample_shape, int):
             sample_shape = (sample_shape,)
-        kappa = self._kappa_batch()
+        work = self._compute_dtype
+        kappa = ops.cast(self._kappa_batch(), work)
         # Dynamic batch shape: the batch size may be unknown when traced.
         shape = tuple(sample_shape) + tuple(ops.shape(kappa))
         seed = seed_generator(seed)
         b = self._half_dim
         # l = logit(t), t ~ Beta(b + kappa, b).
-        logit = sample_beta_logit(shape, b + kappa, b, self.dtype, seed)
+        logit = sample_beta_logit(shape, b + kappa, b, work, seed)
         # w = 2t - 1 = tanh(l / 2) = s (1 - e) / (1 + e), e = exp(-|l|), s = sign(l):
         # no 2t - 1 cancellation near t = 1/2 and no overflow for |l| large.
         # (Not `ops.tanh`: on JAX with x64, Keras 3.15 returns float32 from it.)
@@ -126,11 +136,12 @@ class PowerSpherical(Distribution):
         # exact as t -> 0 or 1 (kappa -> 1e6), where 1 - w^2 cancels, and with a
         # finite gradient where it underflows (sqrt would give 0 * inf).
         sin = 2.0 * ops.exp(-0.5 * (ops.softplus(logit) + ops.softplus(-logit)))
-        tangent = sample_uniform_sphere(shape, self.dim - 1, self.dtype, seed)
+        tangent = sample_uniform_sphere(shape, self.dim - 1, work, seed)
         z = ops.concatenate(
             [ops.expand_dims(w, -1), ops.expand_dims(sin, -1) * tangent], axis=-1
         )
-        return householder_reflect(z, self._mean_direction)
+        mu = ops.cast(self._mean_direction, work)
+        return ops.cast(householder_reflect(z, mu), self.dtype)
 
     def _log_normalizer_plus_kappa_log2(self, kappa):
         """`log C(kappa) + kappa log 2 = KL - log|S^{m-1}| - kappa E[log t]`.
@@ -142,7 +153,7 @@ class PowerSpherical(Distribution):
         b = self._half_dim
         return (
             symmetric_beta_kl(b, kappa)
-            - log_sphere_area(self.dim, self.dtype)
+            - log_sphere_area(self.dim, kappa.dtype)
             + kappa * digamma_gap(b, kappa)
         )
 
@@ -153,9 +164,10 @@ class PowerSpherical(Distribution):
         log density for kappa = 0 (`0 * log 0` is taken as 0, with finite
         gradients).
         """
-        x = self._points(x)
-        kappa = self._concentration
-        cos = ops.sum(x * self._mean_direction, axis=-1)
+        work = self._compute_dtype
+        x = ops.cast(self._points(x), work)
+        kappa = ops.cast(self._concentration, work)
+        cos = ops.sum(x * ops.cast(self._mean_direction, work), axis=-1)
         # log((1 + cos) / 2) = log1p((cos - 1) / 2): exact near the mode, where
         # the log2 part is carried by the normalizer term instead.
         half_gap = ops.clip(0.5 * (cos - 1.0), -1.0, 0.0)
@@ -170,21 +182,24 @@ class PowerSpherical(Distribution):
             ops.zeros_like(power),
         )
         power = ops.where(antipode, at_antipode, power)
-        return power + self._log_normalizer_plus_kappa_log2(kappa)
+        log_prob = power + self._log_normalizer_plus_kappa_log2(kappa)
+        return ops.cast(log_prob, self.dtype)
 
     def entropy(self):
         """Differential entropy `log|S^{m-1}| - KL(q || uniform)`.
 
         Equals `-(log C + kappa (log 2 + psi(a) - psi(a + b)))`.
         """
-        return log_sphere_area(self.dim, self.dtype) - symmetric_beta_kl(
-            self._half_dim, self._kappa_batch()
+        kappa = ops.cast(self._kappa_batch(), self._compute_dtype)
+        entropy = log_sphere_area(self.dim, kappa.dtype) - symmetric_beta_kl(
+            self._half_dim, kappa
         )
+        return ops.cast(entropy, self.dtype)
 
     def mean_resultant_length(self):
         """`E[mu^T z] = (a - b) / (a + b) = kappa / (m - 1 + kappa)`."""
-        kappa = self._kappa_batch()
-        return kappa / (kappa + float(self.dim - 1))
+        kappa = ops.cast(self._kappa_batch(), self._compute_dtype)
+        return ops.cast(kappa / (kappa + float(self.dim - 1)), self.dtype)
 
     def mean(self):
         """`E[z] = E[mu^T z] mu`."""

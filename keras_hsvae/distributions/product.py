@@ -28,6 +28,10 @@ def _check_shells(shells, cls, name):
 
 
 class _Product(Distribution):
+    # Each method is available when every shell provides it (set per instance
+    # in `__init__`: e.g. a product of uniforms has no mode).
+    supported_methods = ("sample", "log_prob", "mode", "mean", "entropy")
+
     def __init__(self, shells, cls, name):
         shells = _check_shells(shells, cls, name)
         batch = shells[0].batch_shape
@@ -41,7 +45,16 @@ class _Product(Distribution):
         batch = max((s.batch_shape for s in shells), key=len)
         self.shells = shells
         self.dims = tuple(shell.dim for shell in shells)
+        self.supported_methods = tuple(
+            method
+            for method in type(self).supported_methods
+            if all(method in shell.supported_methods for shell in shells)
+        )
         super().__init__(sum(self.dims), shells[0].dtype, batch, name)
+
+    def _check_supported(self, method):
+        if method not in self.supported_methods:
+            raise self._unsupported(method)
 
     def _split(self, x):
         x = ops.convert_to_tensor(x, self.dtype)
@@ -58,6 +71,7 @@ class _Product(Distribution):
 
     def sample(self, sample_shape=(), seed=None):
         """Concatenated draws of every shell: `sample_shape + batch + (sum m_i,)`."""
+        self._check_supported("sample")
         seed = seed_generator(seed)
         draws = [shell.sample(sample_shape, seed=seed) for shell in self.shells]
         # Shells with a scalar batch next to batched ones: broadcast by adding
@@ -67,10 +81,26 @@ class _Product(Distribution):
 
     def log_prob(self, x):
         """Sum of the shells' log densities of the matching slices of `x`."""
+        self._check_supported("log_prob")
         return sum(s.log_prob(p) for s, p in zip(self.shells, self._split(x)))
 
     def entropy(self):
+        self._check_supported("entropy")
         return sum(shell.entropy() for shell in self.shells)
+
+    def mean(self):
+        self._check_supported("mean")
+        return self._concat([shell.mean() for shell in self.shells])
+
+    def mode(self):
+        self._check_supported("mode")
+        return self._concat([shell.mode() for shell in self.shells])
+
+    def _concat(self, parts):
+        # Shells with a scalar batch next to batched ones: broadcast by adding
+        # a zero of the other parts' batch shape (works for unknown sizes).
+        zero = sum(ops.zeros_like(p[..., :1]) for p in parts)
+        return ops.concatenate([p + zero for p in parts], axis=-1)
 
 
 class ProductHypersphericalUniform(_Product):
@@ -94,7 +124,43 @@ class ProductHypersphericalUniform(_Product):
         super().__init__(shells, HypersphericalUniform, name)
 
 
-class ProductVonMisesFisher(_Product):
+class ProductSpherical(_Product):
+    """Independent spherical distributions side by side (SPEC §4).
+
+    `z = concat(z_1, ..., z_K)` with `z_i ~ q_i` on S^{m_i - 1}, each `q_i` a
+    distribution on its sphere (vMF, Power Spherical, ...); the KL to the
+    product of uniforms is the sum of the per-shell KLs, which
+    `kl_per_shell` returns separately (a shell whose KL -> 0 is ignored by the
+    model; Davidson et al. 2019, appendix B).
+
+    Args:
+        shells: list of spherical distributions with equal batch shapes and
+            dtypes.
+
+    Example:
+
+    >>> from keras_hsvae.distributions import (
+    ...     PowerSpherical, ProductSpherical, VonMisesFisher)
+    >>> q = ProductSpherical([VonMisesFisher([1.0, 0.0], 1.0),
+    ...                       PowerSpherical([0.0, 0.0, 1.0], 2.0)])
+    >>> q.dims, tuple(q.mode().shape)
+    ((2, 3), (5,))
+    """
+
+    shell_class = Distribution
+
+    def __init__(self, shells, name="ProductSpherical"):
+        super().__init__(shells, self.shell_class, name)
+
+    def kl_per_shell(self, p=None):
+        """List of per-shell KLs to the uniform distribution on each shell."""
+        return [
+            kl_divergence(shell, HypersphericalUniform(shell.dim, shell.dtype))
+            for shell in self.shells
+        ]
+
+
+class ProductVonMisesFisher(ProductSpherical):
     """Independent vMF shells side by side (product S-VAE, SPEC §4).
 
     `z = concat(z_1, ..., z_K)` with `z_i ~ vMF(mu_i, kappa_i)` on S^{m_i - 1};
@@ -119,24 +185,13 @@ class ProductVonMisesFisher(_Product):
     True
     """
 
+    shell_class = VonMisesFisher
+
     def __init__(self, shells, name="ProductVonMisesFisher"):
-        super().__init__(shells, VonMisesFisher, name)
-
-    def kl_per_shell(self, p=None):
-        """List of per-shell KLs to the uniform distribution on each shell."""
-        return [
-            kl_divergence(shell, HypersphericalUniform(shell.dim, shell.dtype))
-            for shell in self.shells
-        ]
-
-    def mean(self):
-        return ops.concatenate([shell.mean() for shell in self.shells], axis=-1)
-
-    def mode(self):
-        return ops.concatenate([shell.mode() for shell in self.shells], axis=-1)
+        super().__init__(shells, name)
 
 
-@register_kl(ProductVonMisesFisher, ProductHypersphericalUniform)
+@register_kl(ProductSpherical, ProductHypersphericalUniform)
 def _kl_product(q, p):
     if q.dims != p.dims:
         raise ValueError(

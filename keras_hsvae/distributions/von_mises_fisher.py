@@ -11,6 +11,7 @@ from keras_hsvae.distributions.base import (
 )
 from keras_hsvae.distributions.hyperspherical_uniform import HypersphericalUniform
 from keras_hsvae.distributions.kl import register_kl
+from keras_hsvae.ops._dtypes import compute_dtype
 from keras_hsvae.ops.householder import householder_reflect
 from keras_hsvae.ops.random import sample_uniform_sphere, seed_generator
 from keras_hsvae.ops.vmf import (
@@ -24,7 +25,11 @@ from keras_hsvae.ops.vmf import (
 
 
 def _unit_tolerance(dtype):
-    return 1e-3 if dtype in ("float16", "bfloat16", "float32") else 1e-6
+    # A unit vector rounded to bfloat16 (8 bits) has a norm off by up to
+    # 2^-8 ~ 4e-3; float16 (11 bits) by up to 2^-11 ~ 5e-4.
+    if dtype == "bfloat16":
+        return 1e-2
+    return 1e-3 if dtype in ("float16", "float32") else 1e-6
 
 
 def prepare_direction_and_concentration(
@@ -64,8 +69,9 @@ def prepare_direction_and_concentration(
             bad = ~np.isfinite(kappa_value) | (kappa_value < 0)
             if np.any(bad):
                 raise ValueError(
-                    f"`concentration` of {name} must be finite and >= 0. "
-                    f"Received: concentration={kappa_value[bad].ravel()[:5]}"
+                    f"`concentration` of {name} must be finite and >= 0 in "
+                    f"{dtype} (float16 overflows above 65504). Received: "
+                    f"concentration={kappa_value[bad].ravel()[:5]}"
                 )
         if mu_value is not None and not normalize:
             norms = np.linalg.norm(mu_value.astype(np.float64), axis=-1)
@@ -123,6 +129,10 @@ class VonMisesFisher(Distribution):
     a bounded, vectorized block of proposals, rotated to `mean_direction` by a
     Householder reflection; samples are differentiable with respect to
     `concentration` and `mean_direction` in every dimension.
+
+    float16 and bfloat16 distributions compute in float32 and round every
+    result once to their dtype (float16 cannot hold `concentration` above
+    65504: such values are rejected as non-finite).
 
     Args:
         mean_direction: float tensor `(..., m)` of unit vectors; `m >= 2` is the
@@ -182,9 +192,16 @@ class VonMisesFisher(Distribution):
     def concentration(self):
         return self._concentration
 
+    supported_methods = ("sample", "log_prob", "mode", "mean", "entropy")
+
     def _kappa_batch(self):
         # Broadcast by addition: works with unknown (None) batch sizes too.
         return self._concentration + ops.zeros_like(self._mean_direction[..., 0])
+
+    @property
+    def _compute_dtype(self):
+        # float16 / bfloat16: special functions and sampling run in float32.
+        return compute_dtype(self.dtype)
 
     def sample(self, sample_shape=(), seed=None):
         """Draw samples of shape `sample_shape + batch_shape + (m,)`.
@@ -195,7 +212,7 @@ class VonMisesFisher(Distribution):
         """
         if isinstance(sample_shape, int):
             sample_shape = (sample_shape,)
-        kappa = self._kappa_batch()
+        kappa = ops.cast(self._kappa_batch(), self._compute_dtype)
         shape = tuple(sample_shape) + tuple(ops.shape(kappa))
         seed = seed_generator(seed)
         w, one_minus_w = sample_vmf_cosine(
@@ -205,13 +222,15 @@ class VonMisesFisher(Distribution):
 
     def _assemble(self, w, one_minus_w, shape, seed):
         """z = H(mu) (w, sqrt(1 - w^2) v) with v uniform on S^{m-2}."""
+        work = self._compute_dtype
         w = ops.expand_dims(w, -1)
         # sqrt(1 - w^2) = sqrt((1 - w)(1 + w)) keeps precision as w -> 1.
         sin_sq = one_minus_w * (2.0 - one_minus_w)
         sin = ops.sqrt(ops.where(sin_sq < 0.0, ops.zeros_like(sin_sq), sin_sq))
-        tangent = sample_uniform_sphere(shape, self.dim - 1, self.dtype, seed)
+        tangent = sample_uniform_sphere(shape, self.dim - 1, work, seed)
         z = ops.concatenate([w, ops.expand_dims(sin, -1) * tangent], axis=-1)
-        return householder_reflect(z, self._mean_direction)
+        mu = ops.cast(self._mean_direction, work)
+        return ops.cast(householder_reflect(z, mu), self.dtype)
 
     def sample_with_score_correction(self, sample_shape=(), seed=None):
         """Return `(z, c)`: a sample and its score-function correction.
@@ -223,7 +242,7 @@ class VonMisesFisher(Distribution):
         """
         if isinstance(sample_shape, int):
             sample_shape = (sample_shape,)
-        kappa = self._kappa_batch()
+        kappa = ops.cast(self._kappa_batch(), self._compute_dtype)
         shape = tuple(sample_shape) + tuple(ops.shape(kappa))
         seed = seed_generator(seed)
         w, one_minus_w, correction = sample_vmf_cosine(
@@ -234,17 +253,19 @@ class VonMisesFisher(Distribution):
             self.max_proposals,
             return_score_correction=True,
         )
-        return self._assemble(w, one_minus_w, shape, seed), correction
+        z = self._assemble(w, one_minus_w, shape, seed)
+        return z, ops.cast(correction, self.dtype)
 
     def log_prob(self, x):
         """Log density at unit vectors `x` (`(..., m)`), w.r.t. surface measure."""
-        x = self._points(x)
-        kappa = self._concentration
-        cos = ops.sum(x * self._mean_direction, axis=-1)
+        work = self._compute_dtype
+        x = ops.cast(self._points(x), work)
+        kappa = ops.cast(self._concentration, work)
+        cos = ops.sum(x * ops.cast(self._mean_direction, work), axis=-1)
         # kappa (mu^T x - 1) + (kappa + log C): both parts stay O(log kappa)
         # near the mode, where kappa mu^T x and log C are each O(kappa).
         log_c_plus_kappa = vmf_log_normalizer(self.dim, kappa) + kappa
-        return kappa * (cos - 1.0) + log_c_plus_kappa
+        return ops.cast(kappa * (cos - 1.0) + log_c_plus_kappa, self.dtype)
 
     def entropy(self):
         return vmf_entropy(self.dim, self._kappa_batch())

@@ -18,6 +18,11 @@ from keras import ops
 INCEPTION_WEIGHTS_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
 DEFAULT_ZOO_DIR = Path(__file__).resolve().parents[2] / "zoo" / "fid_classifiers"
 ZOO_ENV_VAR = "KERAS_HSVAE_FID_CLASSIFIERS"
+# Datasets whose FID uses the classifier of another: the same images, binarized.
+CLASSIFIER_OF_DATASET = {
+    "binarized_mnist": "mnist",
+    "dynamic_binarized_mnist": "mnist",
+}
 
 
 class FeatureExtractorUnavailableError(RuntimeError):
@@ -195,22 +200,34 @@ class ClassifierFeatures:
     def from_zoo(cls, dataset, zoo_dir=None, **kwargs):
         """Load the committed classifier of `dataset` (e.g. `"mnist"`).
 
-        Looks in `zoo_dir`, else `$KERAS_HSVAE_FID_CLASSIFIERS`, else the
-        repository's `zoo/fid_classifiers/`, for
-        `<dataset>/classifier.keras` and `<dataset>/metadata.json`.
+        Looks for `<dataset>/classifier.keras` (and `<dataset>/metadata.json`)
+        in `zoo_dir` when given, else in each folder of
+        `keras_hsvae.presets.fid_classifier_roots()`:
+        `$KERAS_HSVAE_FID_CLASSIFIERS`, then `fid_classifiers/` of
+        `$KERAS_HSVAE_ZOO`, of the repository's `zoo/` and of the installed
+        `keras-hsvae-zoo` distribution (`pip install "keras-hsvae[zoo]"`).
 
         Raises:
             FeatureExtractorUnavailableError: no classifier for `dataset`.
         """
-        root = Path(zoo_dir or os.environ.get(ZOO_ENV_VAR) or DEFAULT_ZOO_DIR)
-        folder = root / str(dataset)
-        path = folder / "classifier.keras"
-        if not path.is_file():
+        from keras_hsvae.presets import fid_classifier_roots
+
+        # Binarized MNIST is MNIST's digits: its models are scored with the
+        # MNIST classifier (the report names it: `classifier:mnist`).
+        dataset = CLASSIFIER_OF_DATASET.get(dataset, dataset)
+        roots = [Path(zoo_dir)] if zoo_dir else fid_classifier_roots()
+        found = [r / str(dataset) for r in roots]
+        found = [f for f in found if (f / "classifier.keras").is_file()]
+        if not found:
             raise FeatureExtractorUnavailableError(
-                f"No FID classifier for dataset {dataset!r} under {root} (train "
+                f"No FID classifier for dataset {dataset!r} under "
+                f"{[os.fspath(r) for r in roots]}: pip install "
+                '"keras-hsvae[zoo]" for the shipped ones, or train '
                 "one with `python -m keras_hsvae.evaluation.train_classifier "
-                f"--dataset {dataset}`). Received: dataset={dataset!r}"
+                f"--dataset {dataset}`. Received: dataset={dataset!r}"
             )
+        folder = found[0]
+        path = folder / "classifier.keras"
         metadata = {}
         if (folder / "metadata.json").is_file():
             metadata = json.loads((folder / "metadata.json").read_text())

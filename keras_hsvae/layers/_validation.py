@@ -1,25 +1,13 @@
-"""Argument checks shared by the latent layers (messages quote the value)."""
-
-import math
+"""Argument checks of the latent layers (kept for imports; see `_validation`)."""
 
 import keras
 
+from keras_hsvae._validation import check_beta, check_seed
+
 INFERENCE_MODES = ("mean", "sample")
 
-
-def check_beta(beta):
-    """Return `beta` as a float if it is a finite number >= 0."""
-    if isinstance(beta, bool):
-        raise ValueError(f"`beta` must be a float >= 0. Received: beta={beta!r}")
-    try:
-        value = float(beta)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"`beta` must be a float >= 0. Received: beta={beta!r}"
-        ) from None
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"`beta` must be a float >= 0. Received: beta={beta!r}")
-    return value
+__all__ = ["INFERENCE_MODES", "add_beta_weight", "check_beta", "check_inference"]
+__all__ += ["check_seed"]
 
 
 def check_inference(inference):
@@ -32,22 +20,17 @@ def check_inference(inference):
     return inference
 
 
-def check_seed(seed):
-    """Return `seed` if it is an int or `None` (the form kept in configs)."""
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise ValueError(f"`seed` must be an int or None. Received: seed={seed!r}")
-    return seed
-
-
 def add_beta_weight(layer, beta):
     """Give `layer` its KL weight: a non-trainable scalar `beta_weight`.
 
     Callbacks change it during `fit` with `layer.beta_weight.assign(value)`
-    (e.g. `BetaSchedule`); it is saved with the weights.
+    (e.g. `BetaSchedule`); it is saved with the weights. Not autocast: under
+    a mixed policy it keeps its float32 value.
     """
     return layer.add_weight(
         shape=(),
         initializer=keras.initializers.Constant(beta),
         trainable=False,
+        autocast=False,
         name="beta",
     )

@@ -1,6 +1,8 @@
 """Hyperspherical and Gaussian VAEs, trained with `model.fit(x)`."""
 
-from keras_hsvae.models._builders import (
+from keras_hsvae.models.base import AutoEncoder
+from keras_hsvae.models.beta_vae import BetaVAE
+from keras_hsvae.models.builders import (
     conv_decoder,
     conv_encoder,
     mlp_decoder,
@@ -8,11 +10,20 @@ from keras_hsvae.models._builders import (
     resnet_decoder,
     resnet_encoder,
 )
-from keras_hsvae.models._vae import HSCVAE, SAE, SVAE, BetaVAE, ProductSVAE
+from keras_hsvae.models.hsc_vae import HSCVAE
+from keras_hsvae.models.likelihoods import Bernoulli, Gaussian, Likelihood, PNorm
+from keras_hsvae.models.product_svae import ProductSVAE
+from keras_hsvae.models.sae import SAE
+from keras_hsvae.models.svae import SVAE
 
 __all__ = [
+    "AutoEncoder",
+    "Bernoulli",
     "BetaVAE",
+    "Gaussian",
     "HSCVAE",
+    "Likelihood",
+    "PNorm",
     "ProductSVAE",
     "SAE",
     "SVAE",

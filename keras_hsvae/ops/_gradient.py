@@ -2,6 +2,8 @@
 
 from keras import ops
 
+from keras_hsvae.ops._dtypes import finfo
+
 
 def with_gradient(value, x, grad):
     """Return `value` whose derivative with respect to `x` is `grad`.
@@ -21,14 +23,7 @@ def with_gradient(value, x, grad):
     dtype = value.dtype
     # +-inf derivatives (e.g. d/dx log I_v(x) at x = 0) become the largest
     # finite float: 0 * inf would turn the exact-zero term into NaN.
-    big = ops.convert_to_tensor(_finfo_max(dtype), dtype)
+    big = ops.convert_to_tensor(float(finfo(dtype).max), dtype)
     grad = ops.stop_gradient(ops.clip(ops.nan_to_num(grad, nan=0.0), -big, big))
     zero = ops.cast(x, dtype) - ops.stop_gradient(ops.cast(x, dtype))
     return ops.stop_gradient(value) + zero * grad
-
-
-def _finfo_max(dtype):
-    import numpy as np
-    from keras import backend
-
-    return float(np.finfo(backend.standardize_dtype(dtype)).max)

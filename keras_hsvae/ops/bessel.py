@@ -25,6 +25,10 @@ The derivative with respect to x is attached analytically (`with_gradient`):
 d/dx L_v = R_v, d/dx log I_v = R_v + v / x, d/dx R_v = 1 - R_v^2 - (2v+1) R_v / x.
 No derivative with respect to the order `v` is provided.
 
+float16 and bfloat16 arguments are computed in float32 and the results rounded
+once (`_dtypes.py`): the series terms and the uniform-expansion polynomials
+need more than their 11 / 8 bits, and float16 overflows (65504) inside them.
+
 References:
   F. W. J. Olver, "Asymptotics and Special Functions", ch. 10 (the uniform
   expansion and its coefficient polynomials u_k); DLMF 10.41.3, 10.29.1.
@@ -38,6 +42,7 @@ from fractions import Fraction
 
 from keras import ops
 
+from keras_hsvae.ops._dtypes import cast_back, upcast
 from keras_hsvae.ops._gradient import with_gradient
 from keras_hsvae.ops.special import lgamma, stirling_correction
 
@@ -269,12 +274,11 @@ def _bessel_parts(v, x):
 
 
 def _prepare(v, x):
-    x = ops.convert_to_tensor(x)
-    if "float" not in str(x.dtype):
-        x = ops.cast(x, "float32")
+    """Broadcast `v`, `x` in the compute dtype; also return the output dtype."""
+    x, dtype = upcast(x)
     v = ops.cast(v, x.dtype)
     v, x = ops.broadcast_to(v, ops.shape(v + x)), ops.broadcast_to(x, ops.shape(v + x))
-    return v, x
+    return v, x, dtype
 
 
 def bessel_parts(v, x):
@@ -286,9 +290,12 @@ def bessel_parts(v, x):
     Args:
         v: float tensor, order, `0 <= v` (tested up to 5000).
         x: float tensor, argument, `0 <= x` (tested up to 1e7).
+
+    Returns:
+        `BesselParts` in the dtype of `x`.
     """
-    v, x = _prepare(v, x)
-    return _bessel_parts(v, x)
+    v, x, dtype = _prepare(v, x)
+    return BesselParts(*(cast_back(p, dtype) for p in _bessel_parts(v, x)))
 
 
 def log_bessel_iv_normalized(v, x):
@@ -309,9 +316,9 @@ def log_bessel_iv_normalized(v, x):
     >>> round(float(hops.log_bessel_iv_normalized(0.0, 1.0)), 6)  # log I_0(1)
     0.235914
     """
-    v, x = _prepare(v, x)
+    v, x, dtype = _prepare(v, x)
     parts = _bessel_parts(v, x)
-    return with_gradient(parts.log_norm, x, parts.ratio)
+    return cast_back(with_gradient(parts.log_norm, x, parts.ratio), dtype)
 
 
 def log_bessel_iv(v, x):
@@ -335,7 +342,7 @@ def log_bessel_iv(v, x):
     >>> round(float(hops.log_bessel_iv(0.5, 2.0)), 6)  # log(sqrt(2/(pi x)) sinh x)
     0.716003
     """
-    v, x = _prepare(v, x)
+    v, x, dtype = _prepare(v, x)
     parts = _bessel_parts(v, x)
     zero = x == 0
     safe_x = ops.where(zero, ops.ones_like(x), x)
@@ -346,7 +353,7 @@ def log_bessel_iv(v, x):
     value = ops.where(zero, at_zero, value)
     grad = parts.ratio + v / safe_x
     grad = ops.where(zero, ops.where(v == 0, 0.0, math.inf), grad)
-    return with_gradient(value, x, grad)
+    return cast_back(with_gradient(value, x, grad), dtype)
 
 
 def log_bessel_ive(v, x):
@@ -360,7 +367,7 @@ def log_bessel_ive(v, x):
     >>> round(float(hops.log_bessel_ive(0.0, 1.0)), 6)  # log(I_0(1) / e)
     -0.764086
     """
-    v, x = _prepare(v, x)
+    v, x, dtype = _prepare(v, x)
     parts = _bessel_parts(v, x)
     zero = x == 0
     safe_x = ops.where(zero, ops.ones_like(x), x)
@@ -369,7 +376,7 @@ def log_bessel_ive(v, x):
     value = ops.where(zero, at_zero, value)
     grad = v / safe_x - parts.one_minus_ratio
     grad = ops.where(zero, ops.where(v == 0, -1.0, math.inf), grad)
-    return with_gradient(value, x, grad)
+    return cast_back(with_gradient(value, x, grad), dtype)
 
 
 def bessel_iv_ratio(v, x):
@@ -390,10 +397,10 @@ def bessel_iv_ratio(v, x):
     >>> round(float(hops.bessel_iv_ratio(0.0, 1.0)), 6)  # I_1(1) / I_0(1)
     0.44639
     """
-    v, x = _prepare(v, x)
+    v, x, dtype = _prepare(v, x)
     parts = _bessel_parts(v, x)
     grad = (
         parts.one_minus_ratio * (1.0 + parts.ratio)
         - (2.0 * v + 1.0) * parts.ratio_over_x
     )
-    return with_gradient(parts.ratio, x, grad)
+    return cast_back(with_gradient(parts.ratio, x, grad), dtype)

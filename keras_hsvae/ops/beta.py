@@ -28,6 +28,11 @@ Both are written without differences of large terms (see
 thousands and `kappa` from 0 to 1e6, where the textbook difference of
 log-gamma values cancels.
 
+float16 and bfloat16 are computed in float32 and the results rounded once
+(`_dtypes.py`): the Marsaglia-Tsang acceptance test `3 d R3` needs more than
+their 11 / 8 bits, `d` overflows float16 above 65504, and TensorFlow graphs
+have no float16 `Range` kernel.
+
 Reference:
     Marsaglia & Tsang, "A simple method for generating gamma variables",
     ACM TOMS 2000.
@@ -38,8 +43,9 @@ Reference:
 import math
 
 import keras
-from keras import backend, ops
+from keras import ops
 
+from keras_hsvae.ops._dtypes import cast_back, compute_dtype, upcast
 from keras_hsvae.ops.random import seed_generator
 
 # The Stirling and digamma asymptotic coefficients are shared with
@@ -63,15 +69,6 @@ _G_SERIES_MAX = 0.25
 _G_TERMS = 10
 # Arguments below this are shifted up by the recurrence (as in `special.py`).
 _SHIFT = 8
-
-
-def _float(x, dtype=None):
-    x = ops.convert_to_tensor(x)
-    if dtype is not None:
-        return ops.cast(x, dtype)
-    if not backend.is_float_dtype(x.dtype):
-        x = ops.cast(x, "float32")
-    return x
 
 
 def _check_proposals(max_proposals):
@@ -195,11 +192,12 @@ def sample_log_gamma(
     (3,)
     """
     max_proposals = _check_proposals(max_proposals)
+    work = compute_dtype(dtype)
     shape = tuple(shape)
-    alpha = ops.broadcast_to(_float(concentration, dtype), shape)
+    alpha = ops.broadcast_to(ops.cast(concentration, work), shape)
     seed = seed_generator(seed)
-    log_d, log_rest = _log_gamma_parts(shape, alpha, dtype, seed, max_proposals)
-    return log_d + log_rest
+    log_d, log_rest = _log_gamma_parts(shape, alpha, work, seed, max_proposals)
+    return cast_back(log_d + log_rest, dtype)
 
 
 def sample_gamma(
@@ -229,7 +227,11 @@ def sample_gamma(
     >>> bool(abs(float(ops.mean(x)) - 3.0) < 0.3)
     True
     """
-    return ops.exp(sample_log_gamma(shape, concentration, dtype, seed, max_proposals))
+    work = compute_dtype(dtype)
+    # exp in the compute dtype: the result then rounds once (to 0 or inf where
+    # it leaves float16's range).
+    log_g = sample_log_gamma(shape, concentration, work, seed, max_proposals)
+    return cast_back(ops.exp(log_g), dtype)
 
 
 def sample_beta_logit(
@@ -265,18 +267,19 @@ def sample_beta_logit(
     True
     """
     max_proposals = _check_proposals(max_proposals)
+    work = compute_dtype(dtype)
     shape = tuple(shape)
-    a = ops.broadcast_to(_float(concentration1, dtype), shape)
-    b = ops.broadcast_to(_float(concentration0, dtype), shape)
+    a = ops.broadcast_to(ops.cast(concentration1, work), shape)
+    b = ops.broadcast_to(ops.cast(concentration0, work), shape)
     seed = seed_generator(seed)
     # One vectorized draw for both Gamma variates.
     _, log_rest = _log_gamma_parts(
-        (2,) + shape, ops.stack([a, b]), dtype, seed, max_proposals
+        (2,) + shape, ops.stack([a, b]), work, seed, max_proposals
     )
     # log(d_a / d_b) = log1p((a - b) / d_b): exact 0 for a == b and no
     # cancellation of two large logs when a, b ~ 1e6 are close.
     log_ratio_d = ops.log1p((a - b) / (b + (BOOST - 1.0 / 3.0)))
-    return log_ratio_d + (log_rest[0] - log_rest[1])
+    return cast_back(log_ratio_d + (log_rest[0] - log_rest[1]), dtype)
 
 
 def sample_beta(
@@ -309,10 +312,11 @@ def sample_beta(
     >>> bool(abs(float(ops.mean(t)) - 0.25) < 0.02)
     True
     """
+    work = compute_dtype(dtype)
     logit = sample_beta_logit(
-        shape, concentration1, concentration0, dtype, seed, max_proposals
+        shape, concentration1, concentration0, work, seed, max_proposals
     )
-    return ops.sigmoid(logit)
+    return cast_back(ops.sigmoid(logit), dtype)
 
 
 def _check_b(b):
@@ -418,7 +422,7 @@ def symmetric_beta_kl(b, kappa):
     0.0
     """
     b = _check_b(b)
-    kappa = _float(kappa)
+    kappa, dtype = upcast(kappa)
     n = 2.0 * b
     shift = _SHIFT if b < _SHIFT else 0
     b_s, n_s = b + shift, n + shift
@@ -434,7 +438,7 @@ def symmetric_beta_kl(b, kappa):
     # Round-off can leave a tiny negative value where KL ~ 1e-300. (`where`,
     # not `ops.maximum`: the torch backend of Keras 3.15 returns float32 from
     # `maximum` of float64 tensors.)
-    return ops.where(value > 0.0, value, ops.zeros_like(value))
+    return cast_back(ops.where(value > 0.0, value, ops.zeros_like(value)), dtype)
 
 
 def digamma_gap(b, kappa):
@@ -455,7 +459,7 @@ def digamma_gap(b, kappa):
     1.386294
     """
     b = _check_b(b)
-    kappa = _float(kappa)
+    kappa, dtype = upcast(kappa)
     n = 2.0 * b
     shift = _SHIFT if b < _SHIFT else 0
     y0 = b + shift + kappa
@@ -473,4 +477,4 @@ def digamma_gap(b, kappa):
     for i in range(shift):
         # psi(x) = psi(x + 1) - 1/x: 1/(b+k+i) - 1/(n+k+i) as one positive term.
         value = value + b / ((b + kappa + i) * (n + kappa + i))
-    return value
+    return cast_back(value, dtype)

@@ -2,6 +2,8 @@
 
 from keras import ops
 
+from keras_hsvae.ops._dtypes import cast_back, finfo, upcast
+
 
 def householder_reflect(z, mean_direction):
     """Reflect `z` by the Householder map that sends `e_1` to `mean_direction`.
@@ -10,7 +12,8 @@ def householder_reflect(z, mean_direction):
     and is its own inverse, so samples drawn around `e_1` become samples around
     `mu`. When `mu = e_1` the vector `u` is undefined (0 / 0: NaN in TFP #1211
     and numpyro #859); there the identity is the right map and is returned,
-    with finite gradients. `mu = -e_1` is regular (`u = e_1`).
+    with finite gradients. `mu = -e_1` is regular (`u = e_1`). Half-precision
+    inputs are reflected in float32 and the result is rounded once.
 
     Args:
         z: tensor `(..., m)`, points to reflect (typically drawn around `e_1`).
@@ -29,7 +32,9 @@ def householder_reflect(z, mean_direction):
     >>> ops.convert_to_numpy(householder_reflect(e1, mu)).round(6).tolist()
     [0.0, 1.0, 0.0]
     """
-    z = ops.convert_to_tensor(z)
+    # float16 / bfloat16: ||e_1 - mu||^2 near mu = e_1 is below their 11 / 8
+    # bits; reflect in float32 and round once at the end.
+    z, dtype = upcast(z)
     mu = ops.cast(mean_direction, z.dtype)
     m = ops.shape(mu)[-1]
     e1 = ops.cast(ops.arange(m) == 0, z.dtype)
@@ -37,18 +42,12 @@ def householder_reflect(z, mean_direction):
     # ||e_1 - mu||^2 = 2 (1 - mu_1) for unit mu; summing squares keeps precision
     # when mu is close to e_1 (1 - mu_1 would cancel).
     norm_sq = ops.sum(diff * diff, axis=-1, keepdims=True)
-    tiny = ops.convert_to_tensor(_tiny(z.dtype), z.dtype)
+    tiny = ops.convert_to_tensor(float(finfo(z.dtype).tiny), z.dtype)
     degenerate = norm_sq <= tiny
     # mu == e_1: the reflection degenerates to the identity; a safe denominator
     # keeps the untaken branch (and its gradient) finite.
     safe_norm_sq = ops.where(degenerate, ops.ones_like(norm_sq), norm_sq)
     proj = ops.sum(diff * z, axis=-1, keepdims=True)
     reflected = z - (2.0 * proj / safe_norm_sq) * diff
-    return ops.where(degenerate, z + ops.zeros_like(reflected), reflected)
-
-
-def _tiny(dtype):
-    import numpy as np
-    from keras import backend
-
-    return float(np.finfo(backend.standardize_dtype(dtype)).tiny)
+    out = ops.where(degenerate, z + ops.zeros_like(reflected), reflected)
+    return cast_back(out, dtype)

@@ -30,8 +30,9 @@ standard deviation (divide by B, not B - 1), as in the paper's rewriting
 import math
 
 import numpy as np
-from keras import backend, ops
+from keras import ops
 
+from keras_hsvae.ops._dtypes import cast_back, compute_dtype, upcast
 from keras_hsvae.ops.spherical import spherical_cosines
 
 PRIORS = ("compressed", "moderate", "uncompressed")
@@ -342,8 +343,7 @@ def batch_mean_std(x, axis=0, all_reduce=None):
 
 def _stat_dtype(dtype):
     # Half-precision sums of B squares lose the variance: use float32 at least.
-    dtype = backend.standardize_dtype(dtype)
-    return "float32" if dtype in ("float16", "bfloat16") else dtype
+    return compute_dtype(dtype)
 
 
 def _radius_and_cosines(x):
@@ -476,6 +476,8 @@ def log_softplus(x):
     For `x < -30`, `softplus(x) = exp(x) (1 - exp(x)/2 + O(exp(2x)))`, so
     `log softplus(x) = x - exp(x)/2` to within `exp(2x) < 1e-26`; the direct
     form would underflow to `log(0) = -inf` (float32: below x ~ -104).
+    Half-precision inputs are computed in float32 (float16's `exp` underflows
+    below x ~ -17) and rounded once.
 
     Example:
 
@@ -483,13 +485,11 @@ def log_softplus(x):
     >>> float(log_softplus(-200.0))
     -200.0
     """
-    x = ops.convert_to_tensor(x)
-    if not backend.is_float_dtype(x.dtype):
-        x = ops.cast(x, "float32")
+    x, dtype = upcast(x)
     tail = x < -30.0
     # x -> -inf: the direct branch sees a safe input, so no inf/NaN gradient.
     direct = ops.log(ops.softplus(ops.where(tail, ops.full_like(x, -30.0), x)))
-    return ops.where(tail, x - 0.5 * ops.exp(x), direct)
+    return cast_back(ops.where(tail, x - 0.5 * ops.exp(x), direct), dtype)
 
 
 def gaussian_kl_to_standard_normal(mean, log_variance, axis=-1):
@@ -499,7 +499,8 @@ def gaussian_kl_to_standard_normal(mean, log_variance, axis=-1):
 
     written as `mean^2 + expm1(t) - t` with `t = log sigma^2`: near sigma = 1
     the terms `sigma^2 - 1 - t` cancel to O(t^2); `expm1` keeps their
-    relative accuracy.
+    relative accuracy. Half-precision inputs are summed in float32 (`expm1(t)`
+    overflows float16 for t > 11) and the sum rounded once.
 
     Args:
         mean: float tensor.
@@ -512,8 +513,7 @@ def gaussian_kl_to_standard_normal(mean, log_variance, axis=-1):
     >>> float(gaussian_kl_to_standard_normal([1.0, 0.0], [0.0, 0.0]))
     0.5
     """
-    mean = ops.convert_to_tensor(mean)
-    if not backend.is_float_dtype(mean.dtype):
-        mean = ops.cast(mean, "float32")
+    mean, dtype = upcast(mean)
     t = ops.cast(log_variance, mean.dtype)
-    return 0.5 * ops.sum(ops.square(mean) + ops.expm1(t) - t, axis=axis)
+    kl = 0.5 * ops.sum(ops.square(mean) + ops.expm1(t) - t, axis=axis)
+    return cast_back(kl, dtype)

@@ -3,6 +3,7 @@
 import keras
 
 from keras_hsvae.ops._backend_random import IntSeedStream
+from keras_hsvae.ops._dtypes import cast_back, compute_dtype
 from keras_hsvae.ops.sae import rescale_to_radius
 
 
@@ -12,7 +13,8 @@ def sample_uniform_sphere(shape, dim, dtype="float32", seed=None):
     Normalizes standard normal vectors (the rotation-invariant construction).
     A draw with all coordinates exactly zero has probability zero in exact
     arithmetic; it is mapped to `e_1` (`rescale_to_radius`) so the result is
-    always a unit vector.
+    always a unit vector. float16 and bfloat16 points are drawn and normalized
+    in float32, then rounded.
 
     Args:
         shape: tuple, batch shape of the draws.
@@ -35,8 +37,8 @@ def sample_uniform_sphere(shape, dim, dtype="float32", seed=None):
     if dim < 1:
         raise ValueError(f"`dim` must be a positive integer. Received: dim={dim}")
     shape = tuple(shape) + (dim,)
-    x = keras.random.normal(shape, dtype=dtype, seed=seed)
-    return rescale_to_radius(x, 1.0)
+    x = keras.random.normal(shape, dtype=compute_dtype(dtype), seed=seed)
+    return cast_back(rescale_to_radius(x, 1.0), dtype)
 
 
 def seed_generator(seed):

@@ -126,7 +126,8 @@ def rescale_to_radius(z, radius):
     """Scale each row of `z` (last axis) to Euclidean norm `radius`.
 
     A row that is exactly zero has no direction; it is mapped to
-    `radius * e_1` so the output always lies on the sphere.
+    `radius * e_1` so the output always lies on the sphere. Half-precision
+    rows are scaled in float32 and rounded once.
 
     Example:
 
@@ -136,7 +137,7 @@ def rescale_to_radius(z, radius):
     >>> ops.convert_to_numpy(z).astype("float64").round(3).tolist()
     [[1.2, 1.6], [2.0, 0.0]]
     """
-    z = ops.convert_to_tensor(z)
+    z, dtype = _prepare(z)
     # Tiny or huge rows: z_j^2 under/overflows (float32: |z| < 1e-19 or
     # > 1e19), so divide by the largest |z_j| first. z / ||z|| is invariant to
     # that scale, so the scale is a constant for the gradient.
@@ -150,4 +151,4 @@ def rescale_to_radius(z, radius):
     norm = ops.sqrt(ops.where(zero, ops.ones_like(sum_sq), sum_sq))
     scaled = u / norm
     e1 = ops.cast(ops.arange(z.shape[-1]) == 0, z.dtype)
-    return ops.cast(radius, z.dtype) * ops.where(zero, e1, scaled)
+    return ops.cast(ops.cast(radius, z.dtype) * ops.where(zero, e1, scaled), dtype)

@@ -4,12 +4,16 @@
 they offer, so these are written once here on top of `keras.ops`. Both use
 the recurrence to shift small arguments to `y >= 8` and an asymptotic series
 there; the absolute error is a few ulps of `max(1, |result|)` for positive
-arguments in float32 and float64.
+arguments in float32 and float64. float16 and bfloat16 inputs are computed
+in float32 and rounded once (`_dtypes.py`): the shift product
+x (x+1) ... (x+7) overflows float16 (65504) for x > 1.19.
 """
 
 import math
 
 from keras import ops
+
+from keras_hsvae.ops._dtypes import cast_back, upcast
 
 # Shift arguments below this to the asymptotic regime.
 _SHIFT = 8
@@ -37,13 +41,6 @@ _DIGAMMA = (
 _HALF_LOG_TWO_PI = 0.5 * math.log(2.0 * math.pi)
 
 
-def _float(x):
-    x = ops.convert_to_tensor(x)
-    if "float" not in str(x.dtype):
-        x = ops.cast(x, "float32")
-    return x
-
-
 def _shift(x):
     """Return `y = x + shift >= 8` and the shift products as a log or a sum."""
     small = x < _SHIFT
@@ -57,13 +54,13 @@ def stirling_correction(y):
     Computed from its own series, so it keeps full relative precision where
     `lgamma(y)` is large (y up to 1e7 and beyond) and a subtraction would not.
     """
-    y = _float(y)
+    y, dtype = upcast(y)
     r = 1.0 / y
     r2 = r * r
     acc = ops.zeros_like(y)
     for c in reversed(_STIRLING):
         acc = acc * r2 + c
-    return acc * r
+    return cast_back(acc * r, dtype)
 
 
 def lgamma(x):
@@ -73,7 +70,8 @@ def lgamma(x):
         x: float tensor, `x > 0`. Non-positive inputs give NaN.
 
     Returns:
-        `log Gamma(x)`, same dtype as `x`.
+        `log Gamma(x)`, same dtype as `x` (computed in float32 for float16 and
+        bfloat16 inputs).
 
     Example:
 
@@ -81,7 +79,7 @@ def lgamma(x):
     >>> round(float(hops.lgamma(5.0)), 5)  # log(4!)
     3.17805
     """
-    x = _float(x)
+    x, dtype = upcast(x)
     small, y = _shift(x)
     # log Gamma(x) = log Gamma(x + 8) - log(x (x+1) ... (x+7)) for x < 8.
     prod = ops.ones_like(x)
@@ -90,7 +88,7 @@ def lgamma(x):
     shift_log = ops.where(small, ops.log(ops.where(small, prod, 1.0)), 0.0)
     value = (y - 0.5) * ops.log(y) - y + _HALF_LOG_TWO_PI + stirling_correction(y)
     value = value - shift_log
-    return ops.where(x > 0, value, ops.full_like(x, float("nan")))
+    return cast_back(ops.where(x > 0, value, ops.full_like(x, float("nan"))), dtype)
 
 
 def digamma(x):
@@ -105,7 +103,7 @@ def digamma(x):
     >>> round(float(hops.digamma(1.0)), 6)  # -Euler gamma
     -0.577216
     """
-    x = _float(x)
+    x, dtype = upcast(x)
     small, y = _shift(x)
     # psi(x) = psi(x + 8) - sum_k 1 / (x + k) for x < 8.
     shift_sum = ops.zeros_like(x)
@@ -117,7 +115,7 @@ def digamma(x):
     for c in reversed(_DIGAMMA):
         acc = acc * r2 + c
     value = ops.log(y) - 0.5 / y - acc * r2 - shift_sum
-    return ops.where(x > 0, value, ops.full_like(x, float("nan")))
+    return cast_back(ops.where(x > 0, value, ops.full_like(x, float("nan"))), dtype)
 
 
 def log_sphere_area(dim, dtype="float32"):

@@ -9,6 +9,11 @@ removes every large cancelling term:
     log C_m(kappa) = -L_v(kappa) - log|S^{m-1}|
     KL(vMF || U)   = kappa A_m(kappa) - L_v(kappa)          A_m = I_{v+1}/I_v
     entropy        = log|S^{m-1}| - KL
+
+float16 and bfloat16 concentrations are computed in float32 (the Bessel
+functions, the Wood rejection test and its Beta proposals: TensorFlow has no
+bfloat16 gamma kernel) and the results rounded once to the input dtype
+(`_dtypes.py`).
 """
 
 import math
@@ -17,6 +22,7 @@ import keras
 from keras import backend, ops
 
 from keras_hsvae.ops import _backend_random
+from keras_hsvae.ops._dtypes import cast_back, finfo, upcast
 from keras_hsvae.ops._gradient import with_gradient
 from keras_hsvae.ops.bessel import bessel_iv_ratio, bessel_parts
 from keras_hsvae.ops.random import seed_generator
@@ -35,10 +41,8 @@ def _order(dim, kappa):
 
 
 def _kappa(kappa):
-    kappa = ops.convert_to_tensor(kappa)
-    if not backend.is_float_dtype(kappa.dtype):
-        kappa = ops.cast(kappa, "float32")
-    return kappa
+    """`kappa` in its compute dtype (float32 for half types), and its own dtype."""
+    return upcast(kappa)
 
 
 def vmf_log_normalizer(dim, kappa):
@@ -58,11 +62,11 @@ def vmf_log_normalizer(dim, kappa):
     >>> round(float(hops.vmf_log_normalizer(3, 1.0)), 5)  # log(1/(4 pi sinh 1))
     -2.69246
     """
-    kappa = _kappa(kappa)
+    kappa, dtype = _kappa(kappa)
     v = _order(dim, kappa)
     parts = bessel_parts(v, kappa)
     value = -parts.log_norm - log_sphere_area(dim, kappa.dtype)
-    return with_gradient(value, kappa, -parts.ratio)
+    return cast_back(with_gradient(value, kappa, -parts.ratio), dtype)
 
 
 def vmf_mean_resultant_length(dim, kappa):
@@ -74,8 +78,8 @@ def vmf_mean_resultant_length(dim, kappa):
     >>> round(float(hops.vmf_mean_resultant_length(3, 2.0)), 6)  # coth 2 - 1/2
     0.537315
     """
-    kappa = _kappa(kappa)
-    return bessel_iv_ratio(_order(dim, kappa), kappa)
+    kappa, dtype = _kappa(kappa)
+    return cast_back(bessel_iv_ratio(_order(dim, kappa), kappa), dtype)
 
 
 def vmf_kl_to_uniform(dim, kappa):
@@ -96,7 +100,7 @@ def vmf_kl_to_uniform(dim, kappa):
     >>> float(hops.vmf_kl_to_uniform(10, 0.0))
     0.0
     """
-    kappa = _kappa(kappa)
+    kappa, dtype = _kappa(kappa)
     v = _order(dim, kappa)
     parts = bessel_parts(v, kappa)
     # kappa <= v + 1: KL = kappa^2 (R / kappa) - L; both terms are O(kappa^2)
@@ -121,7 +125,7 @@ def vmf_kl_to_uniform(dim, kappa):
     # (`where`, not `maximum`: Keras 3.15's PyTorch `maximum` returns float32
     # for float64 inputs.)
     value = ops.where(value < 0.0, ops.zeros_like(value), value)
-    return with_gradient(value, kappa, grad)
+    return cast_back(with_gradient(value, kappa, grad), dtype)
 
 
 def vmf_entropy(dim, kappa):
@@ -133,8 +137,11 @@ def vmf_entropy(dim, kappa):
     >>> round(float(hops.vmf_entropy(3, 0.0)), 6)  # log(4 pi)
     2.531024
     """
-    kappa = _kappa(kappa)
-    return log_sphere_area(dim, kappa.dtype) - vmf_kl_to_uniform(dim, kappa)
+    kappa, dtype = _kappa(kappa)
+    # Subtract before rounding to a half type: two rounded terms would lose
+    # the difference wherever log|S^{m-1}| and the KL are close.
+    entropy = log_sphere_area(dim, kappa.dtype) - vmf_kl_to_uniform(dim, kappa)
+    return cast_back(entropy, dtype)
 
 
 def _exact_one_minus_cosine_m3(kappa, u):
@@ -199,7 +206,7 @@ def sample_vmf_cosine(
         `1 - w` is returned separately because it is tiny near the mode and
         would lose its precision if recomputed from `w`.
     """
-    kappa = _kappa(kappa)
+    kappa, out_dtype = _kappa(kappa)
     dtype = backend.standardize_dtype(kappa.dtype)
     shape = tuple(shape)
     seed = seed_generator(seed)
@@ -209,9 +216,9 @@ def sample_vmf_cosine(
         one_minus_w = _exact_one_minus_cosine_m3(kappa, u)
         outputs = (1.0 - one_minus_w, one_minus_w)
         # Exact inversion: the reparameterization gradient is already exact.
-        return (
-            outputs + (ops.zeros_like(kappa),) if return_score_correction else outputs
-        )
+        if return_score_correction:
+            outputs = outputs + (ops.zeros_like(kappa),)
+        return tuple(cast_back(t, out_dtype) for t in outputs)
     m1 = float(dim - 1)
     sqrt_term = ops.sqrt(4.0 * kappa * kappa + m1 * m1)
     # b = (m-1) / (2k + sqrt(4k^2 + (m-1)^2)): the rationalized form avoids
@@ -232,13 +239,13 @@ def sample_vmf_cosine(
     one_minus_w = ops.where(found, one_minus_w, nan)
     outputs = (1.0 - one_minus_w, one_minus_w)
     if not return_score_correction:
-        return outputs
+        return tuple(cast_back(t, out_dtype) for t in outputs)
     # log q(w; k) - log r(w; k) at w = h(eps, k), up to terms free of k, with
     # r(h(eps)) = s(eps) / |dh/deps| (s: the Beta density) and
     # |dh/deps| = 2 b / denom^2:
     #   log c_m(k) + k w + (m-3)/2 log(1 - w^2) + log(2 b) - 2 log(denom);
     # log(1 - w) = log(2b) + log(eps) - log(denom) stays finite as w -> 1.
-    tiny = _tiny(dtype)
+    tiny = float(finfo(dtype).tiny)
     log_one_minus_w = (
         ops.log(2.0 * b)
         + ops.log(ops.where(chosen < tiny, ops.full_like(chosen, tiny), chosen))
@@ -252,7 +259,7 @@ def sample_vmf_cosine(
         - 2.0 * ops.log(denom)
     )
     correction = log_weight - ops.stop_gradient(log_weight)
-    return outputs + (correction,)
+    return tuple(cast_back(t, out_dtype) for t in outputs + (correction,))
 
 
 def _wood_accepted_proposal(shape, m1, a, b, d, seed, max_proposals, dtype):
@@ -302,12 +309,6 @@ def _wood_accepted_proposal(shape, m1, a, b, d, seed, max_proposals, dtype):
     return ops.stop_gradient(chosen), done
 
 
-def _tiny(dtype):
-    import numpy as np
-
-    return float(np.finfo(dtype).tiny)
-
-
 # Newton steps of `vmf_concentration_mle`. From Banerjee's start the relative
 # error (measured against mpmath for m in [2, 4096], R in [1e-8, 1 - 1e-9])
 # is below 5e-10 after 4 steps and below 3e-14 after 5.
@@ -353,7 +354,7 @@ def vmf_concentration_mle(mean_resultant_length, dim):
     dim = int(dim)
     if dim < 2:
         raise ValueError(f"`dim` must be an integer >= 2. Received: dim={dim}")
-    r_in = _kappa(mean_resultant_length)
+    r_in, dtype = _kappa(mean_resultant_length)
     m = float(dim)
     v = _order(dim, r_in)
     at_zero = r_in <= 0.0
@@ -376,7 +377,7 @@ def vmf_concentration_mle(mean_resultant_length, dim):
     # d kappa / d R: m at R = 0 (A'(0) = 1/m), +inf at R = 1.
     slope = ops.where(at_zero, ops.full_like(slope, 1.0 / m), slope)
     slope = ops.where(at_one, ops.zeros_like(slope), slope)
-    return with_gradient(kappa, r_in, 1.0 / slope)
+    return cast_back(with_gradient(kappa, r_in, 1.0 / slope), dtype)
 
 
 def _mle_residual_and_slope(dim, v, kappa, r, one_minus_r):

@@ -3,8 +3,9 @@
 Every `plot_*` function returns a `matplotlib.figure.Figure` and, when given
 `path`, writes a PNG of exactly `figsize * DPI` pixels (`DPI = 100`). The
 math behind them is in small pure numpy helpers: `slerp`,
-`hammer_projection`, `three_group_average`, `per_dimension_histograms` and
-an exact, seeded `tsne`. `write_figures` writes them all for a model.
+`hammer_projection`, `three_group_average`, `per_dimension_histograms`;
+`tsne` is scikit-learn's, seeded. `write_figures` writes them all for a
+model. Needs the `plots` extra: `pip install "keras-hsvae[plots]"`.
 """
 
 from keras_hsvae.plots._figures import (

@@ -9,12 +9,9 @@ with the full figure (no tight cropping): the image is exactly
 
 import os
 
-import matplotlib
 import numpy as np
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.ticker import MaxNLocator
 
+from keras_hsvae._optional import optional_dependency
 from keras_hsvae.plots._geometry import (
     as_latents,
     hammer_projection,
@@ -24,7 +21,13 @@ from keras_hsvae.plots._geometry import (
     three_group_average,
     to_numpy,
 )
-from keras_hsvae.plots._tsne import tsne
+from keras_hsvae.plots._tsne import _max_iter_from, tsne
+
+with optional_dependency("matplotlib", "keras_hsvae.plots"):
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import MaxNLocator
 
 DPI = 100
 
@@ -449,27 +452,32 @@ def plot_tsne(
     z,
     labels=None,
     perplexity=30.0,
-    n_iter=1000,
+    max_iter=1000,
     max_points=2000,
     seed=0,
     path=None,
     figsize=(6, 6),
+    *,
+    n_iter=None,
 ):
     """t-SNE of latent means, coloured by class (001 Fig. 1c).
 
-    Uses `keras_hsvae.plots.tsne` (exact, numpy) on at most `max_points`
-    points, drawn at random with `seed` when there are more.
+    Uses `keras_hsvae.plots.tsne` (scikit-learn's Barnes-Hut t-SNE) on at
+    most `max_points` points, drawn at random with `seed` when there are
+    more.
 
     Args:
         z: array or tensor `(N, n)` (e.g. `model.embed(x)`).
         labels: optional class labels `(N,)`.
         perplexity: t-SNE perplexity, lowered to `(M - 1) / 3` for small sets
             of `M` points.
-        n_iter: t-SNE iterations.
-        max_points: subsample size cap (exact t-SNE is O(M^2)).
+        max_iter: the most t-SNE iterations (>= 250).
+        max_points: how many points to embed and draw at most (a seeded
+            random subset), or None for all of them.
         seed: seed of the subsample and of the t-SNE initialization.
         path: where to save a PNG (`figsize * DPI` pixels), or None.
         figsize: `(width, height)` in inches.
+        n_iter: deprecated alias of `max_iter`.
 
     Returns:
         The `matplotlib.figure.Figure`.
@@ -479,19 +487,21 @@ def plot_tsne(
     >>> import numpy as np
     >>> from keras_hsvae.plots import plot_tsne
     >>> z = np.random.default_rng(0).normal(size=(30, 4))
-    >>> fig = plot_tsne(z, labels=np.arange(30) % 2, n_iter=50)
+    >>> fig = plot_tsne(z, labels=np.arange(30) % 2, max_iter=250)
     >>> fig.axes[0].get_title()
     't-SNE of the latent means'
     """
+    max_iter = _max_iter_from(n_iter, max_iter, "plot_tsne")
     z = as_latents(z)
     labels = _labels_or_none(labels, len(z))
-    _check_count(max_points, "max_points", minimum=3)
-    if len(z) > max_points:
+    if max_points is not None:
+        _check_count(max_points, "max_points", minimum=3)
+    if max_points is not None and len(z) > max_points:
         keep = np.sort(np.random.default_rng(seed).choice(len(z), max_points, False))
         z = z[keep]
         labels = None if labels is None else labels[keep]
     perplexity = min(float(perplexity), (len(z) - 1) / 3.0)
-    y = tsne(z, perplexity=perplexity, n_iter=n_iter, seed=seed)
+    y = tsne(z, perplexity=perplexity, max_iter=max_iter, seed=seed)
     fig = _new_figure(figsize)
     ax = fig.add_subplot()
     _scatter_by_label(ax, y, labels)

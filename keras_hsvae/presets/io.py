@@ -1,4 +1,4 @@
-"""Presets: trained models saved as `config.json` + weights + metadata.
+"""Save, load and verify preset folders (`config.json` + weights + metadata).
 
 A preset is a folder with three files:
 
@@ -9,62 +9,24 @@ A preset is a folder with three files:
   parameter count, the sha256 and size of the weights file, the training
   command and the final metrics.
 
-`load_preset(preset)` takes a built-in name of `PRESETS` or a folder path.
-A name resolves to `<zoo>/<name>/` where `<zoo>` is `$KERAS_HSVAE_ZOO` or the
-`zoo/` folder of a repository checkout (beside the package); when that folder
-is absent the three files are downloaded from the preset's versioned `url`
-(`$KERAS_HSVAE_PRESET_URL` replaces the base URL) with `keras.utils.get_file`
-into the Keras cache (`$KERAS_HSVAE_CACHE_DIR`, else `$KERAS_HOME` or
-`~/.keras`). The weights are checked against the sha256 of the metadata
-before anything is loaded.
-
-The models also expose this as a classmethod, `SVAE.from_preset(name)`.
+Other files beside them (a model card `README.md`, `evaluation.json`,
+`golden.npz`) are read by people and tests, not by `load_preset`.
 """
 
 import hashlib
+import importlib
 import json
 import os
 from pathlib import Path
 
 import keras
 
-CONFIG_FILE = "config.json"
-WEIGHTS_FILE = "model.weights.h5"
-METADATA_FILE = "metadata.json"
-PRESET_FILES = (CONFIG_FILE, WEIGHTS_FILE, METADATA_FILE)
-
-ZOO_ENV_VAR = "KERAS_HSVAE_ZOO"
-URL_ENV_VAR = "KERAS_HSVAE_PRESET_URL"
-CACHE_ENV_VAR = "KERAS_HSVAE_CACHE_DIR"
-
-# Versioned location of the released presets: `<BASE_URL>/<name>/<file>`.
-PRESETS_VERSION = "v1"
-BASE_URL = f"https://storage.googleapis.com/keras-hsvae/presets/{PRESETS_VERSION}"
-
-# Built-in presets. `params` is the model's parameter count; each entry is
-# checked against its `zoo/<name>/metadata.json` by `zoo/build_presets.py`
-# and by the tests.
-PRESETS = {
-    "svae_mnist_10d": {
-        "description": (
-            "S-VAE (vMF posterior, uniform prior on S^9), MLP 784-256-128 "
-            "encoder and mirrored decoder, Bernoulli likelihood; statically "
-            "binarized MNIST, 10 epochs."
-        ),
-        "model": "SVAE",
-        "params": 471196,
-        "dataset": "binarized_mnist",
-        "path": "zoo/svae_mnist_10d",
-        "url": f"{BASE_URL}/svae_mnist_10d",
-    },
-}
-
-
-def _zoo_dir():
-    env = os.environ.get(ZOO_ENV_VAR)
-    if env:
-        return Path(env).expanduser()
-    return Path(__file__).resolve().parents[1] / "zoo"
+from keras_hsvae.presets.resolve import (
+    CONFIG_FILE,
+    METADATA_FILE,
+    WEIGHTS_FILE,
+    get_preset_dir,
+)
 
 
 def sha256_of_file(path):
@@ -91,87 +53,6 @@ def sha256_of_file(path):
     return digest.hexdigest()
 
 
-def _download(name):
-    base = os.environ.get(URL_ENV_VAR)
-    url = f"{base.rstrip('/')}/{name}" if base else PRESETS[name]["url"]
-    cache_dir = os.environ.get(CACHE_ENV_VAR) or None
-    if cache_dir:
-        # `get_file` silently falls back to /tmp/.keras for a missing folder.
-        os.makedirs(cache_dir, exist_ok=True)
-    subdir = os.path.join("keras_hsvae_presets", PRESETS_VERSION, name)
-    paths = {}
-    # Metadata first: it carries the sha256 that `get_file` then checks (and
-    # re-downloads a stale cached copy on a mismatch).
-    for fname in (METADATA_FILE, CONFIG_FILE, WEIGHTS_FILE):
-        file_hash = None
-        if fname == WEIGHTS_FILE:
-            file_hash = _read_json(paths[METADATA_FILE]).get("weights_sha256")
-        try:
-            paths[fname] = keras.utils.get_file(
-                fname=fname,
-                origin=f"{url}/{fname}",
-                cache_subdir=subdir,
-                cache_dir=cache_dir,
-                file_hash=file_hash,
-                hash_algorithm="sha256",
-            )
-        except ValueError as error:
-            raise ValueError(
-                f"Preset {name!r}: the downloaded {fname} from {url} is corrupted "
-                f"or incomplete ({error}). Received: preset={name!r}"
-            ) from error
-        except Exception as error:
-            raise ValueError(
-                f"Preset {name!r} is not in the local zoo ({_zoo_dir()}) and "
-                f"could not be downloaded from {url}: {error}. Set "
-                f"${ZOO_ENV_VAR} to a folder holding {name}/ or pass a preset "
-                f"folder path. Received: preset={name!r}"
-            ) from error
-    return Path(paths[METADATA_FILE]).parent
-
-
-def get_preset_dir(preset):
-    """The local folder of a preset, downloading a built-in one if needed.
-
-    Args:
-        preset: a name of `PRESETS`, or a path to a preset folder.
-
-    Returns:
-        A `pathlib.Path` to a folder holding the three preset files.
-
-    Raises:
-        ValueError: unknown name, or a folder without the preset files.
-
-    Example:
-
-    >>> get_preset_dir("no_such_preset")
-    Traceback (most recent call last):
-    ...
-    ValueError: Unknown preset. Built-in presets: ['svae_mnist_10d']; or pass \
-a folder holding config.json, model.weights.h5 and metadata.json. \
-Received: preset='no_such_preset'
-    """
-    if isinstance(preset, str) and preset in PRESETS:
-        folder = _zoo_dir() / preset
-        if all((folder / f).is_file() for f in PRESET_FILES):
-            return folder
-        return _download(preset)
-    folder = Path(os.fspath(preset)).expanduser() if preset is not None else None
-    if folder is None or not folder.is_dir():
-        raise ValueError(
-            f"Unknown preset. Built-in presets: {sorted(PRESETS)}; or pass a "
-            f"folder holding {', '.join(PRESET_FILES[:2])} and "
-            f"{PRESET_FILES[2]}. Received: preset={preset!r}"
-        )
-    missing = [f for f in PRESET_FILES if not (folder / f).is_file()]
-    if missing:
-        raise ValueError(
-            f"Preset folder {os.fspath(folder)!r} lacks {missing}. "
-            f"Received: preset={preset!r}"
-        )
-    return folder
-
-
 def _read_json(path):
     with open(path, encoding="utf-8") as f:
         return json.load(f)
@@ -183,18 +64,22 @@ def _write_json(path, value):
         f.write("\n")
 
 
-def verify_weights(folder):
+def verify_weights(folder, sha256=None):
     """Check `model.weights.h5` of a preset folder against its metadata.
 
     Args:
         folder: a preset folder.
+        sha256: the hex sha256 the weights must have, from a source other
+            than the folder (e.g. the one a user passed with a URL), or None
+            to trust the metadata's.
 
     Returns:
         The metadata dict.
 
     Raises:
         ValueError: the metadata has no sha256, or the weights file has the
-            wrong size (truncated) or the wrong sha256 (corrupted).
+            wrong size (truncated) or the wrong sha256 (corrupted), or the
+            metadata's sha256 is not `sha256`.
     """
     folder = Path(folder)
     metadata = _read_json(folder / METADATA_FILE)
@@ -203,6 +88,12 @@ def verify_weights(folder):
         raise ValueError(
             f"{folder / METADATA_FILE} has no `weights_sha256`; the weights "
             "cannot be verified. Re-save the preset with `save_to_preset`."
+        )
+    if sha256 is not None and expected != sha256:
+        raise ValueError(
+            f"The preset {os.fspath(folder)!r} is not the one asked for: its "
+            f"metadata gives the weights sha256 {expected}. Received: "
+            f"sha256={sha256!r}"
         )
     path = folder / WEIGHTS_FILE
     size = path.stat().st_size
@@ -239,19 +130,25 @@ def _preset_class(config, folder):
     return cls
 
 
-def load_preset(preset, expected_class=None, load_weights=True, **kwargs):
-    """Load a model from a built-in preset name or a preset folder.
+def load_preset(preset, expected_class=None, load_weights=True, sha256=None, **kwargs):
+    """Load a model from a built-in preset name, a folder, or a URL.
 
-    The weights file is checked against the sha256 in the metadata first.
+    The weights file is checked against the sha256 in the metadata (and
+    against `sha256` when given) before anything is loaded.
 
     Args:
-        preset: a name of `PRESETS` (see `list_presets()`), or a path to a
-            folder written by `save_to_preset`.
+        preset: a built-in name (see `list_presets()`), a name of a folder
+            under `$KERAS_HSVAE_ZOO`, a path to a folder written by
+            `save_to_preset`, or the `http(s)://` or `file://` URL of such a
+            folder (then `sha256` is required). See `get_preset_dir` for the
+            order in which a name is looked up.
         expected_class: a model class, or None for any model. When the preset
             holds a class that is not `expected_class` or a subclass of it, a
             `ValueError` names both.
         load_weights: if False, return the model with fresh weights (the
             architecture only; the weights are still verified).
+        sha256: the hex sha256 of the preset's `model.weights.h5`. Required
+            for a URL; optional otherwise (then checked too).
         **kwargs: constructor arguments that replace those of the saved
             config (e.g. `seed`, `beta`).
 
@@ -259,7 +156,8 @@ def load_preset(preset, expected_class=None, load_weights=True, **kwargs):
         The model, built, with the preset's weights.
 
     Raises:
-        ValueError: unknown preset, wrong class, or corrupted weights.
+        ValueError: unknown or not installed preset, wrong class, corrupted
+            weights or a weights sha256 that is not `sha256`.
 
     Example:
 
@@ -272,7 +170,7 @@ def load_preset(preset, expected_class=None, load_weights=True, **kwargs):
     >>> type(restored).__name__, restored.latent_dim
     ('SVAE', 3)
     """
-    folder = get_preset_dir(preset)
+    folder = get_preset_dir(preset, sha256=sha256)
     config = _read_json(folder / CONFIG_FILE)
     cls = _preset_class(config, folder)
     if expected_class is not None and not (
@@ -284,7 +182,7 @@ def load_preset(preset, expected_class=None, load_weights=True, **kwargs):
             f"`{cls.__name__}.from_preset(...)` or "
             "`keras_hsvae.presets.load_preset(...)`."
         )
-    verify_weights(folder)
+    verify_weights(folder, sha256=sha256)
     if kwargs:
         config = {**config, "config": {**config["config"], **kwargs}}
     model = keras.saving.deserialize_keras_object(config)
@@ -365,39 +263,4 @@ def _backend_version():
     module = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}.get(name)
     if module is None:
         return None
-    import importlib
-
     return getattr(importlib.import_module(module), "__version__", None)
-
-
-def list_presets(print_table=True):
-    """The built-in presets as rows, printed as a table.
-
-    Args:
-        print_table: if True, print a table of name, model, dataset,
-            parameter count and description.
-
-    Returns:
-        A list of dicts with keys `name`, `model`, `dataset`, `params`,
-        `description`, `path`, `url`.
-
-    Example:
-
-    >>> rows = list_presets(print_table=False)
-    >>> [row["name"] for row in rows]
-    ['svae_mnist_10d']
-    """
-    rows = [{"name": name, **entry} for name, entry in sorted(PRESETS.items())]
-    if print_table:
-        columns = ("name", "model", "dataset", "params", "description")
-        cells = [[str(row[c]) for c in columns] for row in rows]
-        widths = [
-            max([len(c)] + [len(line[i]) for line in cells])
-            for i, c in enumerate(columns)
-        ]
-        # The description is the last column: no padding after it.
-        widths[-1] = 0
-        lines = [columns, ["-" * w for w in widths[:-1]] + ["-" * 11]] + cells
-        for line in lines:
-            print("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip())
-    return rows

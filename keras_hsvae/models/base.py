@@ -1,0 +1,279 @@
+"""The base of every model: encoder, latent, decoder, likelihood.
+
+`AutoEncoder` holds what the five models share: the encoder and decoder,
+the likelihood, the KL (or regularizer) added by the latent layer with
+`add_loss`, the logged metrics, `encode` / `embed` / `decode` /
+`reconstruct` / `generate`, the prior, presets and the config. A model
+implements `latent(features, training)`, which returns `z` and the
+per-example terms it logs, and the few methods whose meaning differs.
+"""
+
+import copy
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_hsvae._validation import check_beta, check_int, check_model, check_seed
+from keras_hsvae.models.likelihoods import get_likelihood
+
+
+class AutoEncoder(keras.Model):
+    """Base class of the models: trained with `fit(x)` and no user loss.
+
+    The loss is the mean over the batch of the likelihood's per-example
+    reconstruction term, plus the losses the latent layer adds (`beta` times
+    the KL or the regularizer). When the latent layer returns a
+    `score_correction` term `c`, the loss adds `s - stop_gradient(s)` with
+    `s = mean(stop_gradient(recon) * c)`: zero in value, so the logged loss
+    stays the negative ELBO, with the score-function gradient (002 eq. 9).
+
+    Subclasses set `LOGGED` (the per-example terms of `latent` logged as
+    metrics) and implement `latent`, `encode`, `embed`,
+    `prior_distribution` and `get_config`.
+
+    Args:
+        encoder: `keras.Model` from inputs to a feature vector.
+        decoder: `keras.Model` from latent codes to logits (Bernoulli),
+            means (Gaussian) or images (p-norm).
+        latent_dim: integer, the latent size.
+        beta: float >= 0, initial weight of the KL term.
+        likelihood: `"bernoulli"`, `"gaussian"` or `"p_norm"`.
+        likelihood_kwargs: constructor arguments of the likelihood (`p`).
+        logged: names of the per-example terms logged (default `LOGGED`).
+        seed: int or None, seeds the latent layer's sampler.
+        sampler: None or a callable `sampler(n, seed)`, the default latent
+            sampler of `generate` (None: the prior).
+        **kwargs: base `keras.Model` arguments (`name`, `dtype`, ...).
+    """
+
+    LOGGED = ("kl",)
+    # Whether the latent layer adds a loss (a KL or a regularizer).
+    REGULARIZED = True
+
+    def __init__(
+        self,
+        encoder,
+        decoder,
+        latent_dim,
+        beta=1.0,
+        likelihood="bernoulli",
+        seed=None,
+        sampler=None,
+        likelihood_kwargs=None,
+        logged=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.encoder = check_model("encoder", encoder)
+        self.decoder = check_model("decoder", decoder)
+        self.latent_dim = check_int("latent_dim", latent_dim, 1)
+        self.beta = check_beta(beta)
+        self._likelihood = get_likelihood(likelihood, **(likelihood_kwargs or {}))
+        self.seed = check_seed(seed)
+        if sampler is not None and not callable(sampler):
+            raise ValueError(
+                "`sampler` must be None or a callable `sampler(n, seed)`. "
+                f"Received: sampler={sampler!r}"
+            )
+        self.sampler = sampler
+        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
+        # Per-example terms of `latent` logged as metrics (`LOGGED` unless a
+        # model knows them only from its arguments, e.g. one KL per shell).
+        logged = self.LOGGED if logged is None else tuple(logged)
+        self.term_trackers = [keras.metrics.Mean(name=name) for name in logged]
+
+    # -- what a model provides ----------------------------------------------
+    def latent(self, features, training=None):
+        """`{"z": codes, **per-example terms}` for encoder features."""
+        raise NotImplementedError(f"{type(self).__name__}.latent")
+
+    def prior_distribution(self):
+        """The prior `p(z)` as a distribution object (batch shape `()`)."""
+        raise NotImplementedError(
+            f"{type(self).__name__} has no prior density; `generate` uses "
+            "`sample_prior`."
+        )
+
+    def posterior_distribution(self, x):
+        """The approximate posterior `q(z | x)` as a distribution object."""
+        raise NotImplementedError(
+            f"{type(self).__name__} has no posterior density: use `embed(x)`."
+        )
+
+    # -- the likelihood -------------------------------------------------------
+    @property
+    def likelihood(self):
+        """The likelihood's name (`"bernoulli"`, `"gaussian"`, `"p_norm"`)."""
+        return self._likelihood.name
+
+    @property
+    def likelihood_object(self):
+        """The `keras_hsvae.models.likelihoods.Likelihood` of the decoder."""
+        return self._likelihood
+
+    def log_likelihood(self, x, decoded):
+        """Per-example `log p(x | z)` for decoder outputs `decoded` of `z`.
+
+        Bernoulli: minus the binary cross-entropy summed over pixels.
+        Gaussian: `N(x; decoded, 1/2 I)`, whose negative log-density is the
+        training loss's sum of squared errors plus `D/2 log(pi)` (D pixels),
+        so ELBOs and marginal likelihoods are normalized densities.
+        """
+        return self._likelihood.log_prob(x, decoded)
+
+    def _reconstruction_per_example(self, x, decoded):
+        return self._likelihood.loss(x, decoded)
+
+    # -- training -------------------------------------------------------------
+    def call(self, inputs, training=None):
+        features = self.encoder(inputs, training=training)
+        terms = dict(self.latent(features, training=training))
+        z = terms.pop("z")
+        return {"reconstruction": self.decoder(z, training=training), **terms}
+
+    def compute_loss(
+        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+    ):
+        # beta * KL (or the regularizer), added by the latent layer.
+        added = None
+        if self.REGULARIZED:
+            added = super().compute_loss(
+                x=x, y=None, y_pred=None, sample_weight=sample_weight, training=training
+            )
+        recon = self._reconstruction_per_example(x, y_pred["reconstruction"])
+        # Mixed precision: the loss in float32 at least.
+        recon = ops.cast(recon, _loss_dtype(recon.dtype))
+        total = ops.mean(recon)
+        if "score_correction" in y_pred:
+            # Zero in value (the logged loss stays the negative ELBO); its
+            # gradient is the score-function part of the kappa gradient.
+            c = ops.cast(y_pred["score_correction"], recon.dtype)
+            score = ops.mean(ops.stop_gradient(recon) * c)
+            total = total + (score - ops.stop_gradient(score))
+        if added is not None:
+            total = total + ops.cast(added, total.dtype)
+        return total
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        recon = self._reconstruction_per_example(x, y_pred["reconstruction"])
+        self.reconstruction_tracker.update_state(recon)
+        for tracker in self.term_trackers:
+            tracker.update_state(y_pred[tracker.name])
+        return super().compute_metrics(x, y, y_pred, sample_weight)
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """`keras.Model.fit`, after checking array data against the likelihood.
+
+        A numpy array is checked whole (range and finiteness: a Bernoulli
+        model refuses data outside [0, 1]); other inputs (datasets,
+        generators) are passed on as they are.
+        """
+        if isinstance(x, np.ndarray):
+            self._likelihood.check_data(x)
+        return super().fit(x, y, *args, **kwargs)
+
+    # -- user API -----------------------------------------------------------
+    def encode(self, x):
+        """The posterior parameters of `x` (a dict of tensors)."""
+        raise NotImplementedError(f"{type(self).__name__}.encode")
+
+    def embed(self, x):
+        """The deterministic latent code of `x`."""
+        raise NotImplementedError(f"{type(self).__name__}.embed")
+
+    def decode(self, z):
+        """Bernoulli probabilities, Gaussian means or images for codes `z`."""
+        return self._likelihood.mean(self.decoder(z, training=False))
+
+    def reconstruct(self, x):
+        """`decode(embed(x))`."""
+        return self.decode(self.embed(x))
+
+    def sample_prior(self, n, seed=None):
+        """`n` latent codes from the prior, shape `(n, latent_dim)`."""
+        return self.prior_distribution().sample((n,), seed=seed)
+
+    def sample_latent(self, n, seed=None, sampler=None):
+        """`n` latent codes from `sampler`, `self.sampler` or the prior."""
+        sampler = sampler if sampler is not None else self.sampler
+        if sampler is not None:
+            return sampler(n, seed)
+        return self.sample_prior(n, seed)
+
+    def generate(self, n, seed=None, sampler=None):
+        """Decode `n` latent codes drawn by `sampler(n, seed)`.
+
+        `sampler` defaults to `self.sampler` (e.g. a fitted sampler from
+        `keras_hsvae.samplers`) and, when that is `None`, to the prior.
+        """
+        n = check_int("n", n, 1)
+        return self.decode(self.sample_latent(n, seed=seed, sampler=sampler))
+
+    # -- presets and config ---------------------------------------------------
+    @classmethod
+    def from_preset(cls, preset, **kwargs):
+        """Load a model from a built-in preset name or a preset folder.
+
+        See `keras_hsvae.presets.load_preset`; raises `ValueError` when the
+        preset holds a different model class.
+        """
+        from keras_hsvae import presets
+
+        return presets.load_preset(preset, expected_class=cls, **kwargs)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "encoder": keras.saving.serialize_keras_object(self.encoder),
+                "decoder": keras.saving.serialize_keras_object(self.decoder),
+                "latent_dim": self.latent_dim,
+                "beta": self.beta,
+                "likelihood": self.likelihood,
+                "seed": self.seed,
+            }
+        )
+        if self.sampler is not None:
+            if not hasattr(self.sampler, "get_config"):
+                raise ValueError(
+                    "`model.sampler` has no `get_config` and cannot be saved with "
+                    "the model; use a sampler from `keras_hsvae.samplers` or set "
+                    f"`model.sampler = None` first. Received: {self.sampler!r}"
+                )
+            config["sampler"] = keras.saving.serialize_keras_object(self.sampler)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        # Deep copy: Keras' deserialization consumes the nested configs.
+        config = copy.deepcopy(config)
+        for key in ("encoder", "decoder"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        if config.get("sampler") is not None:
+            config["sampler"] = keras.saving.deserialize_keras_object(config["sampler"])
+        return cls(**config)
+
+
+class _PresetsDescriptor:
+    """`Model.presets`: the built-in presets of a model class (a dict)."""
+
+    def __get__(self, instance, owner):
+        from keras_hsvae import presets
+
+        finder = getattr(presets, "presets_for_class", None)
+        if finder is None:
+            return {
+                name: entry
+                for name, entry in presets.PRESETS.items()
+                if entry.get("model") == owner.__name__
+            }
+        return finder(owner.__name__)
+
+
+AutoEncoder.presets = _PresetsDescriptor()
+
+
+def _loss_dtype(dtype):
+    dtype = keras.backend.standardize_dtype(dtype)
+    return "float32" if dtype in ("float16", "bfloat16") else dtype

@@ -1,0 +1,168 @@
+"""zoo/train_zoo.py: a stopped and resumed run ends where an uninterrupted one does."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _runner():
+    spec = importlib.util.spec_from_file_location(
+        "train_zoo", ROOT / "zoo" / "train_zoo.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _recipe(data_path, model="BetaVAE", **overrides):
+    recipe = {
+        "model": model,
+        "latent_dim": 3,
+        "model_kwargs": {"beta": 1.0, "likelihood": "bernoulli"},
+        "dataset": f"npz:{data_path}",
+        "binarization": "dynamic",
+        "validation": {"size": 16, "split_seed": 0, "binarization_seed": 1},
+        "input_shape": [4, 4, 1],
+        "hidden": [8, 4],
+        "optimizer": {"name": "adam", "learning_rate": 0.01},
+        "batch_size": 16,
+        "max_epochs": 3,
+        "patience": 50,
+        "kl_warmup_epochs": 2,
+        "seed": 0,
+        "jit_compile": False,
+        "ll": {"every": 2, "examples": 8, "samples": 4, "seed": 0},
+    }
+    recipe.update(overrides)
+    return recipe
+
+
+@pytest.fixture
+def recipes(tmp_path):
+    grey = np.random.default_rng(0).random((64, 4, 4, 1)).astype("float32")
+    np.savez(tmp_path / "tiny.npz", x_train=grey)
+    path = tmp_path / "recipes.json"
+    recipe = _recipe(tmp_path / "tiny.npz")
+    recipe["preset_dir"] = str(tmp_path / "preset")
+    path.write_text(json.dumps({"tiny": recipe}))
+    return path
+
+
+def _weights(runner, run_dir):
+    state = runner.read_state(run_dir)
+    return runner._load_arrays(run_dir / state["best"]), state
+
+
+@pytest.mark.slow  # 40-130 s here, mostly the first compilations of the session
+def test_resumed_run_equals_uninterrupted_run(tmp_path, recipes):
+    runner = _runner()
+    common = ["--recipes", str(recipes)]
+    whole, parts = tmp_path / "whole", tmp_path / "parts"
+    assert runner.main(["run", "tiny", "--runs-dir", str(whole), *common]) == 0
+    final_whole = _weights(runner, whole / "tiny")
+    # The whole run finished at max_epochs: rerunning it is a no-op.
+    assert final_whole[1]["finished"] == "max_epochs"
+    assert runner.main(["run", "tiny", "--runs-dir", str(whole), *common]) == 0
+    assert runner.read_state(whole / "tiny")["epoch"] == 3
+
+    # Stop after one epoch, then after another, then resume to the end.
+    for _ in range(2):
+        args = ["run", "tiny", "--epochs", "1", "--runs-dir", str(parts), *common]
+        assert runner.main(args) == 0
+    assert runner.read_state(parts / "tiny")["epoch"] == 2
+    assert (
+        sorted(p.name for p in (parts / "tiny").glob("*.npz"))
+        == [
+            "best-0002.npz",
+            "optimizer-0002.npz",
+            "weights-0002.npz",
+        ]
+        or runner.read_state(parts / "tiny")["best_epoch"] != 1
+    )
+    assert runner.main(["run", "tiny", "--runs-dir", str(parts), *common]) == 0
+    final_parts = _weights(runner, parts / "tiny")
+
+    for a, b in zip(final_whole[0], final_parts[0]):
+        np.testing.assert_array_equal(a, b)
+    history_whole = runner.read_history(whole / "tiny")
+    history_parts = runner.read_history(parts / "tiny")
+    assert [r["epoch"] for r in history_parts] == [0, 1, 2]
+    for a, b in zip(history_whole, history_parts):
+        assert a["val_loss"] == b["val_loss"]
+        assert a["kl_weight"] == b["kl_weight"]
+    # Linear warm-up over 2 epochs: 0, 0.5, then 1.
+    assert [r["kl_weight"] for r in history_parts] == [0.0, 0.5, 1.0]
+    # The LL curve is recorded every 2 epochs.
+    assert ["val_log_likelihood" in r for r in history_parts] == [False, True, False]
+    # The preset holds the best weights.
+    preset = tmp_path / "preset"
+    assert {"config.json", "model.weights.h5", "metadata.json", "history.jsonl"} <= {
+        p.name for p in preset.iterdir()
+    }
+
+
+@pytest.mark.slow  # trains 6 epochs; first compilations of the session
+def test_early_stopping_waits_for_the_warm_up(tmp_path, recipes):
+    runner = _runner()
+    recipe = json.loads(recipes.read_text())["tiny"]
+    recipe.update(patience=1, max_epochs=6, kl_warmup_epochs=4, preset_dir=None)
+    recipe["model_kwargs"]["beta"] = 1.0
+    lines = []
+    state_dir = tmp_path / "run"
+    runner.ZOO_DIR = tmp_path  # the preset goes to tmp_path/<name>
+    runner.train_run("early", recipe, state_dir, log=lines.append)
+    state = runner.read_state(state_dir)
+    history = runner.read_history(state_dir)
+    stopped_at = state["epoch"]
+    assert stopped_at >= 4  # never before the warm-up ends
+    if state["finished"] == "early_stopped":
+        assert stopped_at - 1 - state["best_epoch"] >= 1
+    assert state["best_val_loss"] == min(r["val_loss"] for r in history)
+
+
+def test_split_is_seeded_and_disjoint():
+    runner = _runner()
+    train, val = runner.split_train_validation(100, 20, seed=3)
+    again = runner.split_train_validation(100, 20, seed=3)
+    np.testing.assert_array_equal(train, again[0])
+    assert len(val) == 20 and len(train) == 80
+    assert set(train).isdisjoint(val) and set(train) | set(val) == set(range(100))
+
+
+def test_kl_weight_warm_up():
+    runner = _runner()
+    recipe = {"kl_warmup_epochs": 100, "model_kwargs": {"beta": 1.0}}
+    assert [runner.kl_weight(recipe, e) for e in (0, 50, 100, 200)] == [
+        0.0,
+        0.5,
+        1.0,
+        1.0,
+    ]
+    assert runner.kl_weight({"model_kwargs": {}}, 0) == 1.0
+
+
+def test_recipes_follow_the_paper_conventions():
+    recipes = _runner().load_recipes()
+    for d in (2, 5, 10, 20, 40):
+        nvae, svae = recipes[f"nvae_mnist_d{d}"], recipes[f"svae_mnist_d{d}"]
+        # 002: N-VAE row d in R^d, S-VAE row d on S^d in R^(d+1).
+        assert (nvae["model"], nvae["latent_dim"]) == ("BetaVAE", d)
+        assert (svae["model"], svae["latent_dim"]) == ("SVAE", d + 1)
+        for recipe in (nvae, svae):
+            assert recipe["hidden"] == [256, 128]
+            assert recipe["binarization"] == "dynamic"
+            assert recipe["validation"]["size"] == 10000
+    for name in (
+        "product_mnist_41",
+        "product_mnist_20_21",
+        "product_mnist_10_10_10_11",
+    ):
+        recipe = recipes[name]
+        assert sum(recipe["model_kwargs"]["shell_dims"]) == 41
+        assert (recipe["max_epochs"], recipe["kl_warmup_epochs"]) == (300, 100)
+        assert recipe["patience"] == 50
