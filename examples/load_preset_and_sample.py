@@ -49,7 +49,7 @@ def main(argv=None):
     parser.add_argument("--data-dir", default=None)
     args = parser.parse_args(argv)
 
-    presets.list_presets()
+    print(presets.format_table(presets.list_presets()))
     model = load_model(args.preset, args.quick)
     x = load_images(args.quick, args.data_dir)
 

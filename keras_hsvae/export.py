@@ -57,8 +57,8 @@ import; otherwise do the two steps yourself:
 works under TensorFlow and JAX (not PyTorch: Keras 3.15 fails on its dynamic
 batch size), but it serves `model.call` only: a `serve` endpoint returning
 the decoder's raw output (logits for a Bernoulli likelihood), the
-per-example KL (and `kl_shell_<i>` for `ProductSVAE`) and the training
-correction term. Use `export_saved_model` for the encode / embed / decode /
+per-example KL (and `kl_shell_<i>` for `ProductSVAE`) and the mean
+concentration. Use `export_saved_model` for the encode / embed / decode /
 reconstruct / generate API.
 """
 

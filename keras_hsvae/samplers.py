@@ -30,6 +30,7 @@ import numpy as np
 from keras import ops
 
 from keras_hsvae import ops as hops
+from keras_hsvae._validation import check_int, is_integer
 from keras_hsvae.distributions import (
     HypersphericalUniform,
     Normal,
@@ -91,7 +92,7 @@ def _check_seed(seed):
     """
     if seed is None or isinstance(seed, keras.random.SeedGenerator):
         return seed
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+    if not is_integer(seed):
         raise ValueError(
             "`seed` must be an int, a `keras.random.SeedGenerator` or None. "
             f"Received: seed={seed!r}"
@@ -100,15 +101,7 @@ def _check_seed(seed):
 
 
 def _check_dim(dim, minimum, name="dim"):
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-        ok = False
-    else:
-        ok = dim >= minimum
-    if not ok:
-        raise ValueError(
-            f"`{name}` must be an integer >= {minimum}. Received: {name}={dim!r}"
-        )
-    return int(dim)
+    return check_int(name, dim, minimum)
 
 
 def _positive(value, name, allow_zero=False):

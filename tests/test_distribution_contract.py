@@ -106,8 +106,10 @@ def test_distribution_honours_the_contract(name, dtype):
             "entropy": batch,
         }
         # Points to evaluate: drawn by the distribution if it can, else uniform.
-        sampler = q if "sample" in q.supported_methods else None
-        points = sampler.sample((3,), seed=1) if sampler is not None else None
+        if "sample" not in q.supported_methods:
+            points = hd.HypersphericalUniform(q.dim, dtype).sample((3,) + batch, 1)
+        else:
+            points = q.sample((3,), seed=1)
         for method in CONTRACT:
             call = {
                 "sample": lambda: q.sample((3,), seed=1),

@@ -353,7 +353,10 @@ def test_keras_model_export_serves_call(kind, tmp_path):
     loaded = tf.saved_model.load(str(tmp_path / "k"))
     served = loaded.serve(x)
     assert set(served) == set(expected)
-    assert {"reconstruction", "correction", "kl"} <= set(served)
+    assert {"reconstruction", "kl"} <= set(served)
+    # No training-only key leaks into serving (the score correction is an
+    # option of the posterior, off by default).
+    assert "correction" not in served and "score_correction" not in served
     for key in served:
         np.testing.assert_allclose(served[key].numpy(), _np(expected[key]), atol=ATOL)
     # `reconstruction` holds logits: the VAE API's `reconstruct` is sigmoid(.).

@@ -24,7 +24,7 @@ computed from commit 721328e (before the model refactor of issue #8) with
     KERAS_BACKEND=tensorflow PYTHONPATH=/tmp/headsrc python zoo/make_golden.py \
         --source 721328e
 
-and agrees with the same run on JAX and PyTorch to 1.5e-6.
+on TensorFlow; the test checks it on TensorFlow, JAX and PyTorch.
 """
 
 import argparse

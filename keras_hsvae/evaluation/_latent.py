@@ -6,6 +6,7 @@ Pure numpy (float64) on arrays the caller has already computed, e.g.
 
 import numpy as np
 
+from keras_hsvae._validation import is_integer
 from keras_hsvae.evaluation._arrays import as_points
 
 _METRICS = ("euclidean", "cosine")
@@ -112,7 +113,7 @@ def knn_predict(train_z, train_y, test_z, k=5, metric="euclidean", batch_size=10
             "`train_z` and `test_z` must have the same dimension. Received: "
             f"train_z.shape={train_z.shape}, test_z.shape={test_z.shape}"
         )
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= len(train_z):
+    if not is_integer(k) or not 1 <= k <= len(train_z):
         raise ValueError(
             f"`k` must be an integer in [1, {len(train_z)}] (the number of "
             f"labeled points). Received: k={k!r}"

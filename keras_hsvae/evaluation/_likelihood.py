@@ -13,15 +13,12 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_hsvae._validation import check_int
 from keras_hsvae.distributions import kl_divergence
 
 
 def _check_positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(
-            f"`{name}` must be an integer >= 1. Received: {name}={value!r}"
-        )
-    return value
+    return check_int(name, value, 1)
 
 
 def _batches(x, batch_size):

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from keras_hsvae._validation import check_int
 from keras_hsvae.evaluation._arrays import as_points
 
 
@@ -43,11 +44,8 @@ def random_directions(dim, num_projections, seed=0):
     >>> d.shape, bool(np.allclose(np.linalg.norm(d, axis=0), 1.0))
     ((3, 4), True)
     """
-    for name, value in (("dim", dim), ("num_projections", num_projections)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(
-                f"`{name}` must be an integer >= 1. Received: {name}={value!r}"
-            )
+    dim = check_int("dim", dim, 1)
+    num_projections = check_int("num_projections", num_projections, 1)
     rng = np.random.default_rng(seed)
     directions = rng.standard_normal((dim, num_projections))
     # A Gaussian vector is 0 with probability 0; the floor only avoids 0/0.

@@ -1,20 +1,51 @@
 """Model names for `train`, the command line and preset recipes.
 
 Each name maps to a model class of `keras_hsvae.models` and the fixed
-constructor arguments that name implies. The spherical-posterior names are
-generated from the posterior registry, so a newly registered posterior is
-trainable by name without touching this file.
+constructor arguments that name implies. The S-VAE names are generated from
+the posterior registry (`svae_<posterior>` for every registered spherical
+posterior), so a newly registered posterior is trainable by name, from
+Python and from `hsvae train --model`, without touching this file.
 """
 
-# name -> (class name in keras_hsvae.models, fixed constructor kwargs)
-MODELS = {
+from collections.abc import Mapping
+
+from keras_hsvae.layers.posteriors import list_posteriors
+
+# Names that do not depend on the posterior registry.
+_FIXED = {
     "beta_vae": ("BetaVAE", {}),
+    # Short names kept from 0.1: the vMF and Power Spherical S-VAEs.
     "svae": ("SVAE", {"posterior": "vmf"}),
     "svae_power": ("SVAE", {"posterior": "power_spherical"}),
     "product_svae": ("ProductSVAE", {}),
     "hsc_vae": ("HSCVAE", {}),
     "sae": ("SAE", {}),
 }
+
+
+class _ModelNames(Mapping):
+    """name -> (class name, fixed kwargs), read afresh from the registry."""
+
+    def _table(self):
+        table = dict(_FIXED)
+        for name in list_posteriors(spherical=True):
+            table.setdefault(f"svae_{name}", ("SVAE", {"posterior": name}))
+        return table
+
+    def __getitem__(self, name):
+        return self._table()[name]
+
+    def __iter__(self):
+        return iter(self._table())
+
+    def __len__(self):
+        return len(self._table())
+
+    def __repr__(self):
+        return repr(self._table())
+
+
+MODELS = _ModelNames()
 
 
 def model_names():

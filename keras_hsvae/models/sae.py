@@ -71,7 +71,9 @@ class SAE(AutoEncoder):
         self.code_dense = keras.layers.Dense(
             self.latent_dim, dtype=self.dtype_policy, name="code"
         )
-        self.centerization = Centerization(dtype=self.dtype_policy, name="centerization")
+        self.centerization = Centerization(
+            dtype=self.dtype_policy, name="centerization"
+        )
         self.spherization = Spherization(
             radius=radius, dtype=self.dtype_policy, name="spherization"
         )

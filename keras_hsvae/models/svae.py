@@ -3,7 +3,7 @@
 import keras
 
 from keras_hsvae._validation import check_sphere_dim
-from keras_hsvae.layers.posteriors import get_posterior
+from keras_hsvae.layers.posteriors import get_posterior, list_posteriors
 from keras_hsvae.models.base import AutoEncoder
 
 
@@ -47,6 +47,14 @@ class SVAE(AutoEncoder):
     """
 
     LOGGED = ("kl", "concentration")
+
+    class _Names:
+        """`SVAE.POSTERIORS`: the registered spherical posteriors (live)."""
+
+        def __get__(self, instance, owner):
+            return list_posteriors(spherical=True)
+
+    POSTERIORS = _Names()
 
     def __init__(
         self,

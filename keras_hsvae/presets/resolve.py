@@ -130,12 +130,12 @@ def get_preset_dir(preset, sha256=None):
 
     Example:
 
-    >>> get_preset_dir("no_such_preset")
+    >>> get_preset_dir("no_such_preset")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: Unknown preset. Built-in presets: ['svae_mnist_10d']; or pass \
-a folder holding config.json, model.weights.h5 and metadata.json, or its URL \
-with `sha256=`. Received: preset='no_such_preset'
+    ValueError: Unknown preset. Built-in presets: [...]; or pass a folder \
+holding config.json, model.weights.h5 and metadata.json, or its URL with \
+`sha256=`. Received: preset='no_such_preset'
     """
     if isinstance(preset, str) and preset.startswith(URL_SCHEMES):
         return download_preset(preset, sha256)

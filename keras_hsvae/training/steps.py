@@ -145,8 +145,8 @@ def build(config, input_shape):
     Example:
 
     >>> model = build(TrainingConfig("svae", "vmf_circle", latent_dim=3), (100,))
-    >>> type(model).__name__, model.latent_dim, model.optimizer.name
-    ('SVAE', 3, 'adam')
+    >>> type(model).__name__, model.latent_dim, type(model.optimizer).__name__
+    ('SVAE', 3, 'Adam')
     """
     config = config.resolved()
     kwargs = {"seed": config.seed, **config.model_kwargs}

@@ -101,7 +101,9 @@ class ProductPosterior(Posterior):
             **kwargs,
         )
         self.shell_dims = shell_dims
-        names = [posterior] * len(shell_dims) if isinstance(posterior, str) else posterior
+        names = (
+            [posterior] * len(shell_dims) if isinstance(posterior, str) else posterior
+        )
         names = list(names) if hasattr(names, "__iter__") else [names]
         spherical = list_posteriors(spherical=True)
         if len(names) != len(shell_dims) or any(n not in spherical for n in names):
@@ -189,9 +191,7 @@ class ProductPosterior(Posterior):
             "posterior": self.posterior,
             "concentration_offset": self.concentration_offset,
             "max_proposals": self.max_proposals,
-            "kernel_initializer": keras.initializers.serialize(
-                self.kernel_initializer
-            ),
+            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
         }
         return {**base_config, **config}
 

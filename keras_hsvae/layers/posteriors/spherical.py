@@ -109,8 +109,6 @@ class SphericalPosterior(Posterior):
         config = {
             "concentration_offset": self.concentration_offset,
             "max_proposals": self.max_proposals,
-            "kernel_initializer": keras.initializers.serialize(
-                self.kernel_initializer
-            ),
+            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
         }
         return {**base_config, **config}
