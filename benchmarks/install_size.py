@@ -1,9 +1,9 @@
 """What `pip install keras-hsvae` adds, before and after the extras split.
 
-Builds two wheels: the working tree's, and HEAD's (the last commit, from
-`git archive HEAD`; run this before committing the change it measures, or
-pass `--old-ref` with the commit before it). For each, in fresh virtual
-environments under a temporary folder:
+Builds two wheels: the working tree's, and that of `--old-ref` (default
+`OLD_REF`, the last commit that required TensorFlow, TFP, tf-keras,
+tensorflow-datasets and matplotlib; taken with `git archive`). For each, in
+fresh virtual environments under a temporary folder:
 
 1. over TensorFlow-CPU: `pip install "tensorflow-cpu==2.21.*"`, measure
    site-packages, `pip install <wheel>`, measure again, and list the
@@ -17,13 +17,14 @@ links not followed). Writes `results/install_size.json`. Needs network
 access to PyPI (or a warm pip cache) and a few GB in the temporary folder;
 takes minutes.
 
-    python benchmarks/install_size.py [--old-ref HEAD] [--keep]
+    python benchmarks/install_size.py [--old-ref REF] [--keep]
 """
 
 import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -35,6 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results"
 TF_CPU = "tensorflow-cpu==2.21.*"
+# Before the extras split (issue #8): every optional package was required.
+OLD_REF = "721328e"
 TF_DISTS = {
     "tensorflow",
     "tensorflow-cpu",
@@ -130,7 +133,11 @@ class Venv:
             capture_output=True,
             text=True,
         ).stdout
-        dists = {d["name"].lower(): d["version"] for d in json.loads(listing)}
+        # Normalized names (PEP 503): pip lists tensorflow-cpu as tensorflow_cpu.
+        dists = {
+            re.sub(r"[-_.]+", "-", d["name"]).lower(): d["version"]
+            for d in json.loads(listing)
+        }
         return tree_bytes(self.site), dists
 
 
@@ -179,7 +186,7 @@ def measure(wheel, work, label, extras=None):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--old-ref", default="HEAD", help="commit of the old wheel")
+    parser.add_argument("--old-ref", default=OLD_REF, help="commit of the old wheel")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="install_size_"))

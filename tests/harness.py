@@ -80,11 +80,11 @@ def _functional(layer, input_shapes):
 def check_keras_round_trip(make, input_shapes, tmp_path):
     model = _functional(make(), input_shapes)
     x = _inputs(input_shapes)
-    before = to_numpy(model.predict(_single(x), verbose=0))
+    before = to_numpy(model(_single(x), training=False))
     path = tmp_path / "model.keras"
     model.save(path)
     restored = keras.saving.load_model(path)
-    after = to_numpy(restored.predict(_single(x), verbose=0))
+    after = to_numpy(restored(_single(x), training=False))
     np.testing.assert_allclose(after, before, rtol=1e-6, atol=1e-6)
 
 

@@ -17,7 +17,7 @@ from keras_hsvae import layers as hl
 from keras_hsvae.distributions import VonMisesFisher
 from keras_hsvae.models import SVAE, ProductSVAE, mlp_decoder, mlp_encoder
 from keras_hsvae.models.registry import get_model_class, model_names
-from keras_hsvae.ops.sae import rescale_to_radius
+from keras_hsvae.ops.sphere import rescale_to_radius
 
 
 @hl.register_posterior("test_shared_kappa", spherical=True)

@@ -193,6 +193,7 @@ def saved_on_other_backends(tmp_path_factory):
     ],
 )
 @pytest.mark.parametrize("kind", ["beta", "svae"])
+@pytest.mark.cross_backend
 def test_weights_from_other_backend_give_same_outputs(
     saved_on_other_backends, source, kind
 ):

@@ -356,3 +356,19 @@ def test_resume_with_other_arguments_is_refused(tmp_path):
     assert meta["training_arguments"]["beta"] == 4.0
     assert meta["training_arguments"]["seed"] == 7
     assert not (out / "backup").exists()
+
+
+def test_model_names_are_read_from_the_registry_when_used(monkeypatch):
+    from keras_hsvae import cli
+    from keras_hsvae.models import registry
+
+    # A name registered after `TrainingConfig` was defined (as a newly
+    # registered posterior adds `svae_<name>`).
+    monkeypatch.setitem(registry._FIXED, "beta_vae_again", ("BetaVAE", {}))
+    assert TrainingConfig(model="beta_vae_again").model == "beta_vae_again"
+    args = cli.build_parser().parse_args(
+        ["train", "--model", "beta_vae_again", "--output", "x"]
+    )
+    assert TrainingConfig.from_args(args).model == "beta_vae_again"
+    model = training.build_model("beta_vae_again", (6,), 2)
+    assert type(model).__name__ == "BetaVAE"

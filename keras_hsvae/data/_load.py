@@ -131,6 +131,8 @@ def load(
             `binarized_mnist`; bad argument values.
         DatasetNotFoundError: no local copy and tfds could not provide it.
         DatasetCorruptError: a local file failed a format check.
+        ImportError: TensorFlow is not installed (the pipeline is `tf.data`
+            on every backend): the `tensorflow` extra, or tensorflow-cpu.
 
     Example:
 

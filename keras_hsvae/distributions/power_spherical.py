@@ -3,11 +3,9 @@
 from keras import ops
 
 from keras_hsvae.distributions.base import Distribution
+from keras_hsvae.distributions.direction import prepare_direction_and_concentration
 from keras_hsvae.distributions.hyperspherical_uniform import HypersphericalUniform
 from keras_hsvae.distributions.kl import register_kl
-from keras_hsvae.distributions.von_mises_fisher import (
-    prepare_direction_and_concentration,
-)
 from keras_hsvae.ops._dtypes import compute_dtype
 from keras_hsvae.ops.beta import digamma_gap, sample_beta_logit, symmetric_beta_kl
 from keras_hsvae.ops.householder import householder_reflect

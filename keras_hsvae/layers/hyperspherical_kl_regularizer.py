@@ -19,7 +19,7 @@ from keras_hsvae.ops.hsc import (
     hsc_penalty_terms,
     prior_targets,
 )
-from keras_hsvae.ops.sae import rescale_to_radius
+from keras_hsvae.ops.sphere import rescale_to_radius
 
 
 @keras.saving.register_keras_serializable(package="keras_hsvae")

@@ -9,7 +9,7 @@ from keras_hsvae._validation import check_latent_dim
 from keras_hsvae.distributions import HypersphericalUniform
 from keras_hsvae.layers import HypersphericalKLRegularizer
 from keras_hsvae.models.base import AutoEncoder
-from keras_hsvae.ops.sae import rescale_to_radius
+from keras_hsvae.ops.sphere import rescale_to_radius
 
 
 @keras.saving.register_keras_serializable(package="keras_hsvae")

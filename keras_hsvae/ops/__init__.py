@@ -1,5 +1,6 @@
 """Numerical kernels written once in `keras.ops` (TensorFlow, JAX, PyTorch)."""
 
+from keras_hsvae.ops._dtypes import compute_dtype
 from keras_hsvae.ops.bessel import (
     bessel_iv_ratio,
     bessel_parts,
@@ -42,6 +43,7 @@ __all__ = [
     "bessel_parts",
     "cartesian_to_spherical",
     "centerize",
+    "compute_dtype",
     "digamma",
     "householder_reflect",
     "hsc_penalty",

@@ -4,7 +4,7 @@ import keras
 
 from keras_hsvae.ops._backend_random import IntSeedStream
 from keras_hsvae.ops._dtypes import cast_back, compute_dtype
-from keras_hsvae.ops.sae import rescale_to_radius
+from keras_hsvae.ops.sphere import rescale_to_radius
 
 
 def sample_uniform_sphere(shape, dim, dtype="float32", seed=None):

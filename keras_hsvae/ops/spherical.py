@@ -42,6 +42,8 @@ import math
 
 from keras import backend, ops
 
+from keras_hsvae.ops._dtypes import compute_dtype
+
 
 def spherical_cosines(x):
     """Radius and angle cosines of points in hyperspherical coordinates.
@@ -279,5 +281,4 @@ def _prepare(x, name, min_size=2):
 
 def _working_dtype(dtype):
     """float32 for half-precision dtypes (sums of n squares), else `dtype`."""
-    dtype = backend.standardize_dtype(dtype)
-    return "float32" if dtype in ("float16", "bfloat16") else dtype
+    return compute_dtype(dtype)

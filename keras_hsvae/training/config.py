@@ -46,7 +46,8 @@ def _option(
     Args:
         default: the default value (or None with `factory`).
         help: one line of help text (the `hsvae train --help` entry).
-        choices: the allowed values, or None.
+        choices: the allowed values, a function returning them (read when
+            validating or building a parser: registries can grow), or None.
         minimum: numbers: the smallest allowed value (inclusive), or None.
         above: numbers: a value the field must exceed (exclusive), or None.
         flag: the command-line option; None: `--field-name`.
@@ -83,12 +84,19 @@ def _kind(field):
     return typing.get_origin(annotation) or annotation, optional
 
 
+def _choices(field):
+    """The allowed values of a field, or None."""
+    choices = field.metadata["choices"]
+    return tuple(choices()) if callable(choices) else choices
+
+
 def _describe(field):
     """The constraint of a field in words: "an integer >= 1 or None"."""
     base, optional = _kind(field)
     meta = field.metadata
-    if meta["choices"] is not None:
-        text = f"one of {meta['choices']}"
+    choices = _choices(field)
+    if choices is not None:
+        text = f"one of {choices}"
     elif base is int:
         text = f"an integer >= {meta['minimum']}"
     elif base is float:
@@ -104,7 +112,7 @@ def _describe(field):
         text = f"a non-empty list of integers >= {meta['minimum']}"
     else:
         text = "a dict of JSON values (strings, numbers, lists, dicts)"
-    if optional and meta["choices"] is None:
+    if optional and choices is None:
         text += " or None"
     return text
 
@@ -157,7 +165,7 @@ class TrainingConfig:
         shell_dims: `product_svae` only: the shell sizes (integers >= 2
             summing to `latent_dim`); None: `default_shell_dims`.
         model_kwargs: more constructor arguments of the model (JSON
-            values), e.g. `{"prior": "uniform"}` for `hsc_vae`.
+            values), e.g. `{"prior": "moderate"}` for `hsc_vae`.
         overwrite: start over when `output_dir` holds the backup of an
             unfinished run (it is deleted) instead of resuming it.
 
@@ -175,7 +183,7 @@ class TrainingConfig:
     """
 
     model: str = _option(
-        "svae", "model name (keras_hsvae.models.registry)", choices=model_names()
+        "svae", "model name (keras_hsvae.models.registry)", choices=model_names
     )
     dataset: str = _option("binarized_mnist", "dataset name (keras_hsvae.data)")
     latent_dim: int = _option(10, "latent (ambient) dimension", minimum=1)
@@ -223,7 +231,7 @@ class TrainingConfig:
     )
     model_kwargs: dict = _option(
         None,
-        'more model constructor arguments as JSON, e.g. \'{"prior": "uniform"}\'',
+        'more model constructor arguments as JSON, e.g. \'{"prior": "moderate"}\'',
         factory=dict,
     )
     overwrite: bool = _option(
@@ -365,8 +373,8 @@ class TrainingConfig:
             kwargs = {"dest": field.name, "default": argparse.SUPPRESS}
             if base is bool:
                 kwargs["action"] = argparse.BooleanOptionalAction
-            elif meta["choices"] is not None:
-                choices = [c for c in meta["choices"] if c is not None]
+            elif _choices(field) is not None:
+                choices = [c for c in _choices(field) if c is not None]
                 kwargs["choices"] = choices
                 kwargs["type"] = type(choices[0])
             elif base is int:
@@ -408,8 +416,8 @@ def _valid(field, value):
     meta = field.metadata
     if value is None:
         return optional
-    if meta["choices"] is not None:
-        return value in meta["choices"]
+    if _choices(field) is not None:
+        return value in _choices(field)
     if base is int:
         return is_integer(value) and value >= meta["minimum"]
     if base is float:

@@ -390,7 +390,7 @@ def train(config=None, *args, callbacks=None, **kwargs):
     `train(config)` with a `TrainingConfig`, or `train(model, dataset, ...,
     **kwargs)` with its fields (positional in field order, as keywords, or
     both: keywords override the fields of a `config`). Keywords that are not
-    fields are model constructor arguments (`prior="uniform"`), merged into
+    fields are model constructor arguments (`prior="moderate"`), merged into
     `model_kwargs`.
 
     Resumable: the run checkpoints into `output_dir/backup` after every epoch

@@ -6,7 +6,7 @@ from keras import ops
 from keras_hsvae._validation import check_latent_dim
 from keras_hsvae.distributions.normal import Normal
 from keras_hsvae.layers.posteriors.base import Posterior, register_posterior
-from keras_hsvae.ops.hsc import gaussian_kl_to_standard_normal, log_softplus
+from keras_hsvae.ops.gaussian import gaussian_kl_to_standard_normal, log_softplus
 
 
 @register_posterior("gaussian", spherical=False)

@@ -6,7 +6,7 @@ from keras import ops
 from keras_hsvae._validation import check_float, check_int, check_sphere_dim
 from keras_hsvae.distributions.hyperspherical_uniform import HypersphericalUniform
 from keras_hsvae.layers.posteriors.base import Posterior
-from keras_hsvae.ops.sae import rescale_to_radius
+from keras_hsvae.ops.sphere import rescale_to_radius
 from keras_hsvae.ops.vmf import DEFAULT_MAX_PROPOSALS
 
 
