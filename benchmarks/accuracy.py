@@ -2,7 +2,8 @@
 
     KERAS_BACKEND=tensorflow python benchmarks/accuracy.py
 
-Same grids as the tests (tests/test_ops_bessel.py, tests/test_von_mises_fisher.py),
+Same grids as the tests (tests/ops/test_ops_bessel.py,
+tests/distributions/test_von_mises_fisher.py),
 same independent reference (tests/mp_reference.py, mpmath at 40-60 digits), and
 for comparison TFP's `log_bessel_ive` / `VonMisesFisher` KL on the TF backend.
 Writes results/accuracy.json.

@@ -370,6 +370,8 @@ def main(argv=None):
         CommandError,
         DatasetNotFoundError,
         FileNotFoundError,
+        # A missing optional package: keras_hsvae._optional names the extra.
+        ImportError,
         NotImplementedError,
         ValueError,
     ) as error:

@@ -44,7 +44,7 @@ Built-in presets of `keras_hsvae`: one folder per preset with `config.json`,
 `model.weights.h5` and `metadata.json` (versions, parameter count, sha256 of
 the weights, training command, final metrics), and `golden.npz` (outputs on 8
 test images, recorded by `zoo/make_golden.py`, that
-`tests/test_preset_golden.py` checks on every backend). Load one by name:
+`tests/presets/test_preset_golden.py` checks on every backend). Load one by name:
 
     import keras_hsvae
     model = keras_hsvae.from_preset("svae_mnist_10d")  # or SVAE.from_preset

@@ -3,7 +3,7 @@
     KERAS_BACKEND=tensorflow python zoo/make_golden.py              # missing ones
     python zoo/make_golden.py --only svae_mnist_10d --force        # overwrite
 
-`tests/test_preset_golden.py` loads every built-in preset on each backend and
+`tests/presets/test_preset_golden.py` loads every built-in preset on each backend and
 compares its outputs with these files to 1e-5, so a refactor cannot change what
 a shipped preset computes without failing a test. Each file holds:
 

@@ -14,6 +14,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_hsvae import presets
 from keras_hsvae._validation import check_beta, check_int, check_model, check_seed
 from keras_hsvae.models.likelihoods import get_likelihood
 
@@ -218,8 +219,6 @@ class AutoEncoder(keras.Model):
         See `keras_hsvae.presets.load_preset`; raises `ValueError` when the
         preset holds a different model class.
         """
-        from keras_hsvae import presets
-
         return presets.load_preset(preset, expected_class=cls, **kwargs)
 
     def get_config(self):
@@ -259,16 +258,7 @@ class _PresetsDescriptor:
     """`Model.presets`: the built-in presets of a model class (a dict)."""
 
     def __get__(self, instance, owner):
-        from keras_hsvae import presets
-
-        finder = getattr(presets, "presets_for_class", None)
-        if finder is None:
-            return {
-                name: entry
-                for name, entry in presets.PRESETS.items()
-                if entry.get("model") == owner.__name__
-            }
-        return finder(owner.__name__)
+        return presets.presets_for_class(owner)
 
 
 AutoEncoder.presets = _PresetsDescriptor()

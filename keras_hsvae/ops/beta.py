@@ -13,7 +13,7 @@ reparameterizations, and the accepted Marsaglia-Tsang proposal
 with its normal draw `eps` held fixed. That is the `g_rep` term of Naesseth
 et al. (2017); their correction term `g_cor` (a score-function term) is
 omitted, which biases the gradient slightly. Measured by quadrature
-(`tests/test_ops_beta.py`): `E[dx/da] - 1 = 1.27e-3` at `a = 4` and
+(`tests/ops/test_ops_beta.py`): `E[dx/da] - 1 = 1.27e-3` at `a = 4` and
 `(0.019 to 0.021) / a^2` above, so with `B = 4` the relative bias of the expected
 pathwise derivative `d E[X] / d alpha` is below `1.9e-4` for every `alpha`
 (largest near `alpha = 2`), far below Monte-Carlo noise at practical

@@ -116,12 +116,9 @@ def verify_weights(folder, sha256=None):
 
 def _preset_class(config, folder):
     name = config.get("registered_name") or config.get("class_name")
+    # `import keras_hsvae` (which importing this module implies) has
+    # registered every model class with Keras.
     cls = keras.saving.get_registered_object(name)
-    if cls is None:
-        # Importing the models registers their classes with Keras.
-        from keras_hsvae import models  # noqa: F401
-
-        cls = keras.saving.get_registered_object(name)
     if cls is None:
         raise ValueError(
             f"The preset {os.fspath(folder)!r} holds a {name!r}, which is not a "

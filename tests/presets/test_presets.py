@@ -25,7 +25,7 @@ from keras_hsvae import evaluation, presets
 from keras_hsvae.models import SVAE, BetaVAE, ProductSVAE, mlp_decoder, mlp_encoder
 from keras_hsvae.presets import resolve
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 REAL_DATA = Path(
     os.environ.get("KERAS_HSVAE_TEST_DATA", REPO.parent / "shared" / "datasets")
 )

@@ -16,7 +16,7 @@ import pytest
 
 from keras_hsvae import presets
 
-ZOO = Path(__file__).resolve().parents[1] / "zoo"
+ZOO = Path(__file__).resolve().parents[2] / "zoo"
 ATOL = 1e-5
 
 pytestmark = pytest.mark.skipif(

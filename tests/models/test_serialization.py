@@ -23,7 +23,7 @@ import pytest
 from keras_hsvae import models, presets
 from keras_hsvae.models import SVAE, BetaVAE, ProductSVAE, mlp_decoder, mlp_encoder
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 X = (np.random.default_rng(0).random((5, 6)) > 0.5).astype("float32")
 
 

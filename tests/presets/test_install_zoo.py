@@ -28,7 +28,7 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DATA = Path(
     os.environ.get("KERAS_HSVAE_TEST_DATA", REPO.parent / "shared" / "datasets")
 )

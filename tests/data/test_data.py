@@ -26,7 +26,7 @@ from keras_hsvae.data import DatasetCorruptError, DatasetNotFoundError
 REAL_DATA = Path(
     os.environ.get(
         "KERAS_HSVAE_TEST_DATA",
-        Path(__file__).resolve().parents[2] / "shared" / "datasets",
+        Path(__file__).resolve().parents[3] / "shared" / "datasets",
     )
 )
 

@@ -397,11 +397,11 @@ def test_feature_extractor_resolution_never_downloads(tmp_path, monkeypatch):
         evaluation.get_feature_extractor(None, dataset=None)
 
 
-ZOO = Path(__file__).resolve().parents[1] / "zoo" / "fid_classifiers"
+ZOO = Path(__file__).resolve().parents[2] / "zoo" / "fid_classifiers"
 DATA = Path(
     os.environ.get(
         "KERAS_HSVAE_TEST_DATA",
-        Path(__file__).resolve().parents[2] / "shared" / "datasets",
+        Path(__file__).resolve().parents[3] / "shared" / "datasets",
     )
 )
 
