@@ -8,8 +8,8 @@ import keras
 import numpy as np
 import pytest
 from backend_utils import value_and_grad
+from hsc_reference import _ref_penalty
 from scipy import stats
-from test_hsc import _ref_penalty
 
 from keras_hsvae.models import HSCVAE, SAE, SVAE, BetaVAE, mlp_decoder, mlp_encoder
 from keras_hsvae.models._vae import p_norm
