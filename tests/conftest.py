@@ -22,7 +22,7 @@ _KINDS = {
         lambda e, d, n, **kw: SVAE(e, d, n, posterior="power_spherical", **kw),
     ),
     "product": (5, lambda e, d, n, **kw: ProductSVAE(e, d, [3, 2], **kw)),
-    "hsc": (4, lambda e, d, n, **kw: HSCVAE(e, d, n, **kw)),
+    "hsc": (3, lambda e, d, n, **kw: HSCVAE(e, d, n, **kw)),
     "sae": (3, lambda e, d, n, **kw: SAE(e, d, n, **kw)),
 }
 KINDS = tuple(_KINDS)

@@ -72,8 +72,8 @@ def check_symbolic_shapes(make, input_shapes):
 
 
 def _functional(layer, input_shapes):
-    symbolic = [keras.Input(s) for s in input_shapes]
-    z = _first(layer(_single(symbolic)))
+    symbolic = _single([keras.Input(s) for s in input_shapes])
+    z = _first(layer(symbolic))
     return keras.Model(symbolic, keras.layers.Dense(3, name="head")(z))
 
 

@@ -14,11 +14,11 @@ import sys
 import keras
 import numpy as np
 import pytest
+from conftest import make_tiny_model
 
-from keras_hsvae import models
 from keras_hsvae.distributions import VonMisesFisher
 from keras_hsvae.export import export_saved_model
-from keras_hsvae.models import SVAE, BetaVAE, ProductSVAE, mlp_decoder, mlp_encoder
+from keras_hsvae.models import BetaVAE, mlp_decoder, mlp_encoder
 
 SHAPE = (4, 4, 1)
 BATCH_SIZES = (1, 7, 1024)
@@ -26,17 +26,16 @@ ATOL = 1e-5
 IS_TF = keras.backend.backend() == "tensorflow"
 
 
-def _coders(latent_dim):
-    return mlp_encoder(SHAPE, hidden=(8,)), mlp_decoder(latent_dim, SHAPE, (8,))
-
-
-# One line per model.
+# One line per model: the suite's tiny models, with 8 hidden units.
 FACTORIES = {
-    "beta": lambda: BetaVAE(*_coders(3), 3, seed=1),
-    "vmf": lambda: SVAE(*_coders(3), 3, posterior="vmf", seed=1),
-    "product": lambda: ProductSVAE(*_coders(5), [3, 2], seed=1),
-    "hscvae": lambda: models.HSCVAE(*_coders(4), 4, seed=1),
-    "sae": lambda: models.SAE(*_coders(3), 3, seed=1),
+    name: (lambda kind=kind: make_tiny_model(kind, hidden=(8,)))
+    for name, kind in (
+        ("beta", "beta"),
+        ("vmf", "vmf"),
+        ("product", "product"),
+        ("hscvae", "hsc"),
+        ("sae", "sae"),
+    )
 }
 # Tracing the vMF KL graph (Bessel functions) takes seconds per model. Off
 # TensorFlow the export route is the same for every model (a `.keras` file

@@ -5,11 +5,10 @@ import os
 import keras
 import numpy as np
 import pytest
+from conftest import make_tiny_model
 
 from keras_hsvae.callbacks import BetaSchedule
 from keras_hsvae.models import (
-    HSCVAE,
-    SAE,
     SVAE,
     BetaVAE,
     ProductSVAE,
@@ -29,21 +28,10 @@ def _data(n=32, seed=0):
 
 
 def _model(kind, likelihood="bernoulli", **kwargs):
-    latent = 5 if kind == "product" else 3
-    enc = mlp_encoder(SHAPE, hidden=(16,))
-    dec = mlp_decoder(latent, SHAPE, hidden=(16,))
-    if kind == "beta":
-        return BetaVAE(enc, dec, latent, likelihood=likelihood, seed=1, **kwargs)
-    if kind == "product":
-        return ProductSVAE(enc, dec, [3, 2], likelihood=likelihood, seed=1, **kwargs)
-    if kind == "hsc":
-        return HSCVAE(enc, dec, latent, likelihood=likelihood, seed=1, **kwargs)
     if kind == "sae":
         kwargs.pop("beta", None)
-        return SAE(enc, dec, latent, p=1.5, seed=1, **kwargs)
-    return SVAE(
-        enc, dec, latent, posterior=kind, likelihood=likelihood, seed=1, **kwargs
-    )
+        return make_tiny_model("sae", p=1.5, **kwargs)
+    return make_tiny_model(kind, likelihood=likelihood, **kwargs)
 
 
 KINDS = ["beta", "vmf", "power_spherical", "product", "hsc", "sae"]

@@ -19,10 +19,11 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+from conftest import make_tiny_model
 
 import keras_hsvae
 from keras_hsvae import evaluation, presets
-from keras_hsvae.models import SVAE, BetaVAE, ProductSVAE, mlp_decoder, mlp_encoder
+from keras_hsvae.models import SVAE, BetaVAE
 from keras_hsvae.presets import resolve
 
 REPO = Path(__file__).resolve().parents[2]
@@ -87,15 +88,8 @@ def serve(tmp_path):
 
 
 def _tiny(kind="svae", seed=1):
-    if kind == "beta":
-        return BetaVAE(
-            mlp_encoder((6,), (8,)), mlp_decoder(2, (6,), (8,)), 2, seed=seed
-        )
-    if kind == "product":
-        return ProductSVAE(
-            mlp_encoder((6,), (8,)), mlp_decoder(5, (6,), (8,)), [3, 2], seed=seed
-        )
-    return SVAE(mlp_encoder((6,), (8,)), mlp_decoder(3, (6,), (8,)), 3, seed=seed)
+    kind = {"svae": "vmf"}.get(kind, kind)
+    return make_tiny_model(kind, shape=(6,), hidden=(8,), seed=seed)
 
 
 def _saved(tmp_path, kind="svae", name="tiny"):
