@@ -5,32 +5,20 @@ cast back, so the logged losses are finite; the outputs follow the policy's
 compute dtype.
 """
 
-import contextlib
-
 import keras
 import numpy as np
 import pytest
 from backend_utils import float64, to_numpy
 from conftest import KINDS, make_tiny_model, tiny_data
+from harness import dtype_policy
 
 POLICIES = ("float64", "mixed_float16", "mixed_bfloat16")
-
-
-@contextlib.contextmanager
-def _policy(name):
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(name)
-    try:
-        with float64() if name == "float64" else contextlib.nullcontext():
-            yield
-    finally:
-        keras.config.set_dtype_policy(previous)
 
 
 @pytest.mark.parametrize("policy", POLICIES)
 @pytest.mark.parametrize("kind", KINDS)
 def test_fit_under_policy(kind, policy):
-    with _policy(policy):
+    with dtype_policy(policy):
         model = make_tiny_model(kind)
         model.compile(optimizer="adam")
         x = tiny_data(32, binary=kind not in ("hsc", "sae"))
