@@ -85,8 +85,9 @@ def _uae_polynomials(count):
 
 
 _U = _uae_polynomials(_UAE_TERMS)
-# Derivatives u_k'(t), for the Bessel ratio.
+# Derivatives u_k'(t), for the Bessel ratio, and u_k''(t), for its derivative.
 _DU = [[p * c for p, c in enumerate(u)][1:] for u in _U]
+_DDU = [[p * c for p, c in enumerate(u)][1:] for u in _DU]
 
 BesselParts = collections.namedtuple(
     "BesselParts",
@@ -98,6 +99,7 @@ BesselParts = collections.namedtuple(
         "ratio_over_x",
         "one_minus_rho",
         "log_ive",
+        "x2_ratio_prime",
     ],
 )
 BesselParts.__doc__ = """Pieces of I_v(x), each computed without cancellation.
@@ -110,6 +112,9 @@ Fields:
     ratio_over_x: R_v(x) / x, finite at x = 0 (equals 1 / (2 (v + 1)) there).
     one_minus_rho: 1 - 2 (v + 1) R_v(x) / x, accurate where it is tiny (x -> 0).
     log_ive: log(I_v(x) e^{-x}) for x > 0, without forming v log(x/2) - x.
+    x2_ratio_prime: x^2 dR_v/dx, about (2v + 1) / 2 for large x, where the
+        textbook 1 - R^2 - (2v + 1) R / x cancels to nothing (float32 loses
+        every digit by x ~ 1e7).
 """
 
 
@@ -162,9 +167,11 @@ def _uae(mu, x):
     inv_mu = 1.0 / mu
     total = ops.zeros_like(t)
     dtotal = ops.zeros_like(t)
+    ddtotal = ops.zeros_like(t)
     for k in range(_UAE_TERMS, -1, -1):
         total = total * inv_mu + _poly(_U[k], t)
         dtotal = dtotal * inv_mu + (_poly(_DU[k], t) if _DU[k] else 0.0)
+        ddtotal = ddtotal * inv_mu + (_poly(_DDU[k], t) if _DDU[k] else 0.0)
     log_sum = ops.log(total)
     # log Gamma(mu + 1) = (mu + 1/2) log mu - mu + log(2 pi) / 2 + c(mu).
     correction_gamma = stirling_correction(mu)
@@ -195,7 +202,20 @@ def _uae(mu, x):
         - 0.25 * ops.log1p(z2)
         + log_sum
     )
-    return log_norm, log_norm_minus_x, ratio, one_minus_ratio, log_ive
+    # x^2 R' = mu^2 z^2 dR/dx = mu z^2 t / (1 + s) - z^2 F'(z), with the
+    # correction written as F(z) / mu, F = z t^2 (1/2 + t D), D = sum'/sum,
+    # dt/dz = -z t^3 and z^2 t^2 = 1 - t^2:
+    #   F' = t^2 (1/2 + t D)(2 t^2 - 1) - t^3 (1 - t^2)(D + t D'),
+    #   D' = sum''/sum - D^2.
+    # d/dz [z / (1 + s)] = t / (1 + s) exactly: no 1 - R^2 - (2v+1) R / x.
+    d = dtotal / total
+    d_prime = ddtotal / total - d * d
+    one_minus_t2 = z2 * t * t
+    f_prime = t * t * (0.5 + t * d) * (2.0 * t * t - 1.0) - t * t * t * one_minus_t2 * (
+        d + t * d_prime
+    )
+    x2_ratio_prime = mu * z2 * t / (1.0 + s) - z2 * f_prime
+    return log_norm, log_norm_minus_x, ratio, one_minus_ratio, log_ive, x2_ratio_prime
 
 
 def _bessel_parts(v, x):
@@ -215,7 +235,7 @@ def _bessel_parts(v, x):
 
     # Uniform expansion at order mu; a safe x keeps the untaken branch finite.
     x_uae = ops.where(in_series, ops.sqrt(4.0 * (mu + 1.0)) + 1.0, x)
-    u_log_norm, u_log_norm_mx, u_ratio, u_omr, u_log_ive = _uae(mu, x_uae)
+    u_log_norm, u_log_norm_mx, u_ratio, u_omr, u_log_ive, u_p = _uae(mu, x_uae)
 
     log_norm = ops.where(in_series, ser_log_norm, u_log_norm)
     log_norm_mx = ops.where(in_series, ser_log_norm - x, u_log_norm_mx)
@@ -230,21 +250,38 @@ def _bessel_parts(v, x):
         ser_log_norm + mu * half_log_x - lgamma(mu + 1.0) - x,
         u_log_ive,
     )
+    # x^2 R' in the series region: R' = (1 + (2 mu + 1)(1 - rho)) / (2 (mu + 1))
+    # - R^2 with R = x rho / (2 (mu + 1)) (terms within 3x of each other there).
+    ser_ratio = x * ser_rho / (2.0 * (mu + 1.0))
+    ser_p = (
+        x
+        * x
+        * (
+            (1.0 + (2.0 * mu + 1.0) * ser_omrho) / (2.0 * (mu + 1.0))
+            - ser_ratio * ser_ratio
+        )
+    )
+    p = ops.where(in_series, ser_p, u_p)
 
     # Backward recurrence from mu down to v = mu - _UAE_MIN_ORDER, for the
     # small orders. With rho_k = 0F1(; k+2; q) / 0F1(; k+1; q):
     #   rho_{k-1} = 1 / (1 + q rho_k / (k (k + 1))),
     #   L_{k-1} = L_k - log rho_{k-1},
-    #   1 - R_{k-1} = (2k - x (1 - R_k)) / (2k + x - x (1 - R_k)).
-    # All three are free of cancellation; the recurrence is the stable
+    #   1 - R_{k-1} = (2k - x (1 - R_k)) / (2k + x - x (1 - R_k)),
+    #   x^2 R'_{k-1} = x^2 (2k - x^2 R'_k) / (2k + x R_k)^2
+    # (from R_{k-1} = x / (2k + x R_k); 2k - x^2 R'_k >= k - 1/2 > 0).
+    # All four are free of cancellation; the recurrence is the stable
     # (minimal-solution) direction, so errors do not grow.
     # 1 - rho_{k-1} = y / (1 + y) with y = q rho_k / (k (k + 1)) (tiny as q -> 0).
     rec_rho, rec_log, rec_log_mx, rec_omr = rho, log_norm, log_norm_mx, omr
     rec_omrho = omrho
     rec_log_ive = log_ive
+    rec_p = p
     for step in range(_UAE_MIN_ORDER):
         k = mu - step
         y = q * rec_rho / (k * (k + 1.0))
+        denom = 2.0 * k + x - x * rec_omr
+        rec_p = x * x * (2.0 * k - rec_p) / (denom * denom)
         # log I_{k-1} = log I_k - log R_{k-1}, R_{k-1} = (x / 2k) rho_{k-1}.
         rec_log_ive = rec_log_ive - (half_log_x - ops.log(k) - ops.log1p(y))
         rec_log = rec_log + ops.log1p(y)
@@ -258,6 +295,7 @@ def _bessel_parts(v, x):
     omr = ops.where(small_order, rec_omr, omr)
     omrho = ops.where(small_order, rec_omrho, omrho)
     log_ive = ops.where(small_order, rec_log_ive, log_ive)
+    p = ops.where(small_order, rec_p, p)
 
     # For x <= v + 1, v log(x/2) - log Gamma(v+1) - x has no large cancelling
     # terms relative to the result, and the recurrence's sum of log(x/2k)
@@ -270,7 +308,9 @@ def _bessel_parts(v, x):
     # Near x = 0 the ratio is best from rho; near R = 1 from 1 - R.
     ratio = ops.where(omr < 0.5, 1.0 - omr, ratio)
     omr = ops.where(omr < 0.5, omr, 1.0 - ratio)
-    return BesselParts(log_norm, log_norm_mx, ratio, omr, ratio_over_x, omrho, log_ive)
+    return BesselParts(
+        log_norm, log_norm_mx, ratio, omr, ratio_over_x, omrho, log_ive, p
+    )
 
 
 def _prepare(v, x):
@@ -385,7 +425,8 @@ def bessel_iv_ratio(v, x):
     Equals the mean resultant length of a von Mises-Fisher distribution with
     `v = m/2 - 1` and concentration `x`. Accurate to a few ulps over orders in
     [0, 5000] and x in [0, 1e7]; 0 at x = 0. Gradient attached analytically:
-    `1 - R^2 - (2 v + 1) R / x` (finite at x = 0, where it is 1 / (2 (v+1))).
+    `1 - R^2 - (2 v + 1) R / x` (finite at x = 0, where it is 1 / (2 (v+1));
+    formed without cancellation for large x).
 
     Args:
         v: float tensor, the order `v >= 0`.
@@ -399,8 +440,12 @@ def bessel_iv_ratio(v, x):
     """
     v, x, dtype = _prepare(v, x)
     parts = _bessel_parts(v, x)
-    grad = (
-        parts.one_minus_ratio * (1.0 + parts.ratio)
-        - (2.0 * v + 1.0) * parts.ratio_over_x
-    )
+    # x <= 1: 1 - R^2 - (2v+1) R / x from rho (finite at x = 0, nothing
+    # cancels); beyond, x^2 R' / x^2, which has no cancelling terms as x grows.
+    small = x <= 1.0
+    safe_x = ops.where(small, ops.ones_like(x), x)
+    grad_small = (1.0 + (2.0 * v + 1.0) * parts.one_minus_rho) / (
+        2.0 * (v + 1.0)
+    ) - parts.ratio * parts.ratio
+    grad = ops.where(small, grad_small, parts.x2_ratio_prime / (safe_x * safe_x))
     return cast_back(with_gradient(parts.ratio, x, grad), dtype)

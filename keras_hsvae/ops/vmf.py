@@ -112,15 +112,17 @@ def vmf_kl_to_uniform(dim, kappa):
     use_small = kappa <= v + 1.0
     value = ops.where(use_small, small, large)
     # d KL / d kappa = kappa R' with R' = 1 - R^2 - (2v+1) R / kappa, written
-    # for small kappa as (1 + (2v+1)(1 - rho)) / (2(v+1)) - R^2 (no 1 - 1).
+    # for kappa <= 1 as (1 + (2v+1)(1 - rho)) / (2(v+1)) - R^2 (no 1 - 1).
     deriv_small = (1.0 + (2.0 * v + 1.0) * parts.one_minus_rho) / (
         2.0 * (v + 1.0)
     ) - parts.ratio * parts.ratio
-    deriv_large = (
-        parts.one_minus_ratio * (1.0 + parts.ratio)
-        - (2.0 * v + 1.0) * parts.ratio_over_x
-    )
-    grad = kappa * ops.where(use_small, deriv_small, deriv_large)
+    # kappa > 1: kappa R' = (x^2 R') / kappa, free of cancellation; the
+    # textbook 1 - R^2 - (2v+1) R / kappa cancels as kappa grows (wrong sign
+    # at m = 2, kappa = 1e7) and the small-kappa form cancels for large m
+    # (1 - rho against R^2). kappa <= 1: neither cancels; x^2 R' underflows.
+    tiny_kappa = kappa <= 1.0
+    safe_kappa = ops.where(tiny_kappa, ops.ones_like(kappa), kappa)
+    grad = ops.where(tiny_kappa, kappa * deriv_small, parts.x2_ratio_prime / safe_kappa)
     # Round-off can leave a tiny negative value where the KL is ~1e-300.
     # (`where`, not `maximum`: Keras 3.15's PyTorch `maximum` returns float32
     # for float64 inputs.)

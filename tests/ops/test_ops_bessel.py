@@ -175,3 +175,28 @@ def test_log_sphere_area():
         )
     with pytest.raises(ValueError, match="dim=0"):
         hops.log_sphere_area(0)
+
+
+def _kappa_times_ratio_slope(m, kappa):
+    """kappa A_m'(kappa) = kappa (1 - A^2) - (m - 1) A at 60 digits (mpmath)."""
+    with mp.workdps(60):
+        a = iv_ratio(m / 2 - 1, float(kappa))
+        return float(mp.mpf(float(kappa)) * (1 - a * a) - (m - 1) * a)
+
+
+def test_ratio_and_kl_slopes_in_float32_up_to_kappa_1e7():
+    # Issue #10: d KL / d kappa at m = 2, kappa = 1e7 came out -5e-6 (true
+    # +5e-8) and at m = 4096 0.0 on TensorFlow (true 2.047e-4): the textbook
+    # 1 - R^2 - (2v+1) R / x cancels. Target: 1e-3 relative in float32.
+    dims = [2, 3, 10, 100, 1000, 4096]
+    kappas = [0.5, 3.0, 50.0, 1e3, 1e5, 1e7]
+    m, kappa = (a.ravel() for a in np.meshgrid(dims, kappas, indexing="ij"))
+    v = (m / 2 - 1).astype("float32")
+    kappa = kappa.astype("float32")
+    _, (slope,) = value_and_grad(lambda t: hops.bessel_iv_ratio(v, t), kappa)
+    ref = np.array([_kappa_times_ratio_slope(a, b) for a, b in zip(m, kappa)])
+    np.testing.assert_allclose(slope * kappa, ref, rtol=1e-3)
+    # d KL / d kappa = kappa A_m'(kappa) (the same x^2 R' at every m).
+    k = np.array([3.0, 1e3, 1e7], "float32")
+    _, (grad,) = value_and_grad(lambda t: hops.vmf_kl_to_uniform(2, t), k)
+    np.testing.assert_allclose(grad, [_kappa_times_ratio_slope(2, b) for b in k], 1e-3)
