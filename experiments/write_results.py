@@ -112,7 +112,75 @@ def _figure(path, caption):
     return f"![{caption}]({rel})"
 
 
+def table1_ordering(rows):
+    """The paper's ordering claims, checked on our rows: a list of lines."""
+    by = {(r["latent_dim"], r["model"]): r["log_likelihood"] for r in rows}
+    lines = []
+    for d, better in ((2, "S-VAE"), (5, "S-VAE"), (10, "S-VAE"), (40, "N-VAE")):
+        if (d, "S-VAE") not in by or (d, "N-VAE") not in by:
+            lines.append(f"- d = {d}: paper {better} better; ours not published yet.")
+            continue
+        ours = "S-VAE" if by[(d, "S-VAE")] > by[(d, "N-VAE")] else "N-VAE"
+        gap = abs(by[(d, "S-VAE")] - by[(d, "N-VAE")])
+        verdict = "as in the paper" if ours == better else "NOT as in the paper"
+        lines.append(
+            f"- d = {d}: paper {better} better; ours {ours} better by "
+            f"{gap:.2f} nats ({verdict})."
+        )
+    return lines
+
+
+def section_svae_zoo(record):
+    """The Table 1 presets of the zoo (full-length runs, possibly interim)."""
+    rows = sorted(record["rows"], key=lambda r: (r["latent_dim"], r["model"]))
+    interim = [r["preset"] for r in rows if r["status"] == "interim"]
+    out = [
+        "#### ours (zoo presets: full-length runs with early stopping; "
+        f"{record['test_data']}, K={record['importance_samples']} importance "
+        "samples)",
+        "",
+        f"Command: `{record['command']}`; each preset's model card "
+        "(`zoo/<preset>/README.md`) gives its training command, wall time, "
+        "hardware and validation LL against epochs. One run per row (the "
+        "paper: mean of 10).",
+        "",
+    ]
+    if interim:
+        out += [
+            "**Interim rows** (still training, best weights so far): "
+            + ", ".join(f"`{name}`" for name in interim)
+            + ".",
+            "",
+        ]
+    header = ["d", "model", "preset", "epochs (best)", "paper (quoted) LL"]
+    header += ["ours LL", "ours - paper", "paper (quoted) ELBO", "ours ELBO"]
+    table = []
+    for r in rows:
+        paper = PAPER["svae_table1"].get(r["latent_dim"], {}).get(r["model"])
+        paper = paper or (None, None)
+        gap = None if paper[0] is None else r["log_likelihood"] - paper[0]
+        status = "" if r["status"] != "interim" else ", interim"
+        table.append(
+            [
+                r["latent_dim"],
+                r["model"],
+                f"`{r['preset']}`",
+                f"{r['epochs']} ({r['best_epoch']}{status})",
+                _fmt(paper[0]),
+                _fmt(r["log_likelihood"]),
+                _fmt(gap),
+                _fmt(paper[1]),
+                _fmt(r["elbo"]["elbo"]),
+            ]
+        )
+    out += [_table(header, table), "", "Ordering (paper's claims):", ""]
+    out += table1_ordering(rows) + [""]
+    return out
+
+
 def section_svae(record):
+    if record.get("kind") == "zoo":
+        return section_svae_zoo(record)
     label = ours_label(record)
     rows = {(r["latent_dim"], r["model"]): r for r in record["rows"]}
     dims = sorted({d for d, _ in rows})
@@ -391,7 +459,7 @@ def render(results_dir=RESULTS_DIR):
     for claim, title, summary, section in CLAIMS:
         lines += [f"## {title}", "", summary, ""]
         found = False
-        for suffix in ("", "_reduced"):
+        for suffix in ("_zoo", "", "_reduced"):
             path = results_dir / f"{claim}{suffix}.json"
             if path.is_file():
                 found = True

@@ -115,6 +115,13 @@ def build_parser():
     p.add_argument("--num-importance-samples", type=_positive_int, default=500)
     p.add_argument("--metrics", default=None, help="comma-separated metric names")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--binarization-seed",
+        type=int,
+        default=None,
+        help="seed of the fixed draw of dynamic_binarized_mnist "
+        "(default: keras_hsvae.data.TEST_BINARIZATION_SEED)",
+    )
     p.add_argument("--output", default="metrics.json", help="JSON path")
     p.add_argument("--plots", default=None, help="folder for the PNG figures")
 
@@ -150,15 +157,23 @@ def _preset_dataset(preset, dataset):
     return name
 
 
-def _load_images(dataset, split, data_dir, limit):
+def _load_images(dataset, split, data_dir, limit, binarization_seed=None):
     from keras_hsvae import data
     from keras_hsvae.data._sources import SPECS
 
-    labelled = dataset in SPECS and SPECS[dataset].has_labels
+    # Evaluation needs one fixed draw, not a fresh one per pass: the grey
+    # levels of MNIST binarized once by `data.binarize` (file order, then cut).
+    dynamic = dataset == "dynamic_binarized_mnist"
+    source = "mnist" if dynamic else dataset
+    labelled = source in SPECS and SPECS[source].has_labels
     out = data.load(
-        dataset, split, data_dir=data_dir, with_labels=labelled, as_numpy=True
+        source, split, data_dir=data_dir, with_labels=labelled, as_numpy=True
     )
     x, y = out if labelled else (out, None)
+    if dynamic:
+        if binarization_seed is None:
+            binarization_seed = data.TEST_BINARIZATION_SEED
+        x = data.binarize(x, seed=binarization_seed)
     return x[:limit], (None if y is None else y[:limit])
 
 
@@ -240,13 +255,21 @@ def _evaluate(args):
 
     model = _load(args.preset)
     dataset = _preset_dataset(args.preset, args.dataset)
-    x, y = _load_images(dataset, args.split, args.data_dir, args.max_examples)
+    dynamic = dataset == "dynamic_binarized_mnist"
+    binarization_seed = args.binarization_seed
+    if dynamic and binarization_seed is None:
+        from keras_hsvae.data import TEST_BINARIZATION_SEED as binarization_seed
+    x, y = _load_images(
+        dataset, args.split, args.data_dir, args.max_examples, binarization_seed
+    )
     kwargs = {}
     if args.metrics:
         kwargs["metrics"] = tuple(m.strip() for m in args.metrics.split(",") if m)
     train = None
     if y is not None and args.split != "train":
-        train = _load_images(dataset, "train", args.data_dir, args.max_examples)
+        train = _load_images(
+            dataset, "train", args.data_dir, args.max_examples, binarization_seed
+        )
     results = evaluation.evaluate_model(
         model,
         x,
@@ -263,6 +286,7 @@ def _evaluate(args):
         "dataset": dataset,
         "split": args.split,
         "num_examples": int(len(x)),
+        **({"binarization_seed": binarization_seed} if dynamic else {}),
         **results,
     }
     _parent_dir(args.output)

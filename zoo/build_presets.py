@@ -156,7 +156,35 @@ def write_readme():
         for p in paths
     )
     text = README_HEADER + header + "\n".join(rows) + "\n\nCommands:\n\n" + commands
+    text += "\n" + zoo_runs_section()
     (ZOO / "README.md").write_text(text + "\n")
+
+
+def zoo_runs_section():
+    """The presets of the long zoo runs (`zoo/publish.py`), with their cards."""
+    record = REPO / "experiments" / "results" / "svae_mnist_zoo.json"
+    if not record.is_file():
+        return ""
+    sys.path.insert(0, str(REPO / "experiments"))
+    from write_results import section_svae_zoo
+
+    record = json.loads(record.read_text())
+    cards = "\n".join(
+        f"- [`{r['preset']}`]({r['preset']}/README.md)"
+        for r in sorted(record["rows"], key=lambda r: r["preset"])
+    )
+    return (
+        "\n## S-VAE paper Table 1 (zoo runs)\n\n"
+        "Trained by `zoo/train_zoo.py` (recipes in `zoo/recipes.json`, runs "
+        "in progress in `zoo/RUNS.md`), published by `zoo/publish.py`, "
+        "which evaluates each on the whole test set with `hsvae evaluate` and "
+        "writes its model card. Row d: N-VAE latents in R^d, S-VAE latents on "
+        "S^d in R^(d+1) (SPEC section 3).\n\n"
+        + "\n".join(section_svae_zoo(record))
+        + "\nModel cards:\n\n"
+        + cards
+        + "\n"
+    )
 
 
 def main(argv=None):

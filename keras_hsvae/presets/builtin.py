@@ -10,10 +10,14 @@ dict like `svae_presets` and add it to `_PRESET_DICTS`.
 import warnings
 
 from keras_hsvae.presets.svae_presets import svae_presets
+from keras_hsvae.presets.zoo_presets import zoo_presets
 
 ENTRY_KEYS = ("model", "description", "params", "dataset", "path")
 
-_PRESET_DICTS = (svae_presets,)
+_PRESET_DICTS = (
+    svae_presets,
+    zoo_presets,
+)
 
 
 def _merge(dicts):
