@@ -36,6 +36,14 @@ def check_finite(x, name):
         raise ValueError(f"`{name}` must be finite. Received: {name} with {bad}")
 
 
+def unit_tolerance(dtype):
+    # A unit vector rounded to bfloat16 (8 bits) has a norm off by up to
+    # 2^-8 ~ 4e-3; float16 (11 bits) by up to 2^-11 ~ 5e-4.
+    if dtype == "bfloat16":
+        return 1e-2
+    return 1e-3 if dtype in ("float16", "float32") else 1e-6
+
+
 def check_dim(dim, name="dim", minimum=2):
     if dim is None:
         raise ValueError(f"`{name}` must be known statically. Received: {name}=None")
@@ -73,6 +81,9 @@ class Distribution:
     """
 
     supported_methods = ()
+    # Subclasses taking `validate_args` set it; `_points(x, on_sphere=True)`
+    # then also checks that the points are unit vectors.
+    validate_args = False
 
     def __init__(self, dim, dtype, batch_shape, name):
         self._dim = dim
@@ -97,14 +108,31 @@ class Distribution:
     def event_shape(self):
         return (self._dim,)
 
-    def _points(self, x):
-        """`x` as a tensor of this dtype, checked to have `dim` on its last axis."""
+    def _points(self, x, on_sphere=False):
+        """`x` as a tensor of this dtype, checked to have `dim` on its last axis.
+
+        With `on_sphere` and `validate_args`, points whose norm is off 1 by
+        more than the dtype's rounding raise (when their values are known):
+        a density on the sphere has no value off it.
+        """
         x = ops.convert_to_tensor(x, self.dtype)
         if x.shape[-1] is not None and x.shape[-1] != self.dim:
             raise ValueError(
                 f"Expected points with last dimension {self.dim}. "
                 f"Received: x.shape={tuple(x.shape)}"
             )
+        value = concrete_value(x) if on_sphere and self.validate_args else None
+        if value is not None:
+            norms = np.linalg.norm(value.astype(np.float64), axis=-1)
+            tol = unit_tolerance(self.dtype)
+            off = ~(np.abs(norms - 1.0) <= tol)  # NaN norms are off too
+            if np.any(off):
+                raise ValueError(
+                    f"`x` of {self.name}.log_prob must contain unit vectors "
+                    f"(|norm - 1| <= {tol}): the density lives on the sphere "
+                    f"S^{self.dim - 1}. Received: x with norms "
+                    f"{norms[off].ravel()[:5]}"
+                )
         return x
 
     def _unsupported(self, method):

@@ -4,16 +4,13 @@ direction and a concentration (vMF, Power Spherical)."""
 import numpy as np
 from keras import backend, ops
 
-from keras_hsvae.distributions.base import check_dim, concrete_value, float_tensor
+from keras_hsvae.distributions.base import (
+    check_dim,
+    concrete_value,
+    float_tensor,
+    unit_tolerance,
+)
 from keras_hsvae.ops._dtypes import compute_dtype
-
-
-def _unit_tolerance(dtype):
-    # A unit vector rounded to bfloat16 (8 bits) has a norm off by up to
-    # 2^-8 ~ 4e-3; float16 (11 bits) by up to 2^-11 ~ 5e-4.
-    if dtype == "bfloat16":
-        return 1e-2
-    return 1e-3 if dtype in ("float16", "float32") else 1e-6
 
 
 def prepare_direction_and_concentration(
@@ -61,7 +58,7 @@ def prepare_direction_and_concentration(
                 )
         if mu_value is not None and not normalize:
             norms = np.linalg.norm(mu_value.astype(np.float64), axis=-1)
-            tol = _unit_tolerance(str(dtype))
+            tol = unit_tolerance(str(dtype))
             off = np.abs(norms - 1.0) > tol
             if np.any(off):
                 raise ValueError(

@@ -38,7 +38,8 @@ class PowerSpherical(Distribution):
             `kappa >= 0` (0 is the uniform distribution).
         normalize: if True, divide `mean_direction` by its norm instead of
             requiring unit vectors.
-        validate_args: check the arguments when their values are available
+        validate_args: check the arguments (and the points given to
+            `log_prob`: unit vectors) when their values are available
             (eagerly); skipped under tracing. Raises `ValueError` naming the
             offending value.
         dtype: optional float dtype (default: that of `mean_direction`).
@@ -163,7 +164,7 @@ class PowerSpherical(Distribution):
         gradients).
         """
         work = self._compute_dtype
-        x = ops.cast(self._points(x), work)
+        x = ops.cast(self._points(x, on_sphere=True), work)
         kappa = ops.cast(self._concentration, work)
         cos = ops.sum(x * ops.cast(self._mean_direction, work), axis=-1)
         # log((1 + cos) / 2) = log1p((cos - 1) / 2): exact near the mode, where

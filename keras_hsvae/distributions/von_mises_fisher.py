@@ -46,7 +46,8 @@ class VonMisesFisher(Distribution):
             `kappa >= 0` (0 is the uniform distribution).
         normalize: if True, divide `mean_direction` by its norm instead of
             requiring unit vectors.
-        validate_args: check the arguments when their values are available
+        validate_args: check the arguments (and the points given to
+            `log_prob`: unit vectors) when their values are available
             (eagerly); skipped under tracing. Raises `ValueError` naming the
             offending value.
         dtype: optional float dtype (default: that of `mean_direction`).
@@ -87,6 +88,7 @@ class VonMisesFisher(Distribution):
         super().__init__(dim, dtype, batch_shape, name)
         self._mean_direction = mu
         self._concentration = kappa
+        self.validate_args = validate_args
         self.max_proposals = int(max_proposals)
 
     @property
@@ -164,7 +166,7 @@ class VonMisesFisher(Distribution):
     def log_prob(self, x):
         """Log density at unit vectors `x` (`(..., m)`), w.r.t. surface measure."""
         work = self._compute_dtype
-        x = ops.cast(self._points(x), work)
+        x = ops.cast(self._points(x, on_sphere=True), work)
         kappa = ops.cast(self._concentration, work)
         cos = ops.sum(x * ops.cast(self._mean_direction, work), axis=-1)
         # kappa (mu^T x - 1) + (kappa + log C): both parts stay O(log kappa)

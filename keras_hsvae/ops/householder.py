@@ -11,9 +11,10 @@ def householder_reflect(z, mean_direction):
     `H = I - 2 u u^T` with `u = (e_1 - mu) / ||e_1 - mu||` maps `e_1` to `mu`
     and is its own inverse, so samples drawn around `e_1` become samples around
     `mu`. When `mu = e_1` the vector `u` is undefined (0 / 0: NaN in TFP #1211
-    and numpyro #859); there the identity is the right map and is returned,
-    with finite gradients. `mu = -e_1` is regular (`u = e_1`). Half-precision
-    inputs are reflected in float32 and the result is rounded once.
+    and numpyro #859); there the identity is returned, with the gradient of
+    the rotation in the plane of `e_1` and `mu` (not zero). `mu = -e_1` is
+    regular (`u = e_1`). Half-precision inputs are reflected in float32 and
+    the result is rounded once.
 
     Args:
         z: tensor `(..., m)`, points to reflect (typically drawn around `e_1`).
@@ -49,5 +50,11 @@ def householder_reflect(z, mean_direction):
     safe_norm_sq = ops.where(degenerate, ops.ones_like(norm_sq), norm_sq)
     proj = ops.sum(diff * z, axis=-1, keepdims=True)
     reflected = z - (2.0 * proj / safe_norm_sq) * diff
-    out = ops.where(degenerate, z + ops.zeros_like(reflected), reflected)
+    # At mu == e_1 the value is z, and the derivative is that of the rotation
+    # in the plane (e_1, mu), smooth there: d z = d_mu z_1 - e_1 (d_mu . z).
+    # Without it the gradient to mu would be exactly zero and a mean
+    # direction starting at e_1 would never move. `delta` is 0 in value.
+    delta = mu - ops.stop_gradient(mu)
+    rotated = z + delta * z[..., :1] - e1 * ops.sum(delta * z, axis=-1, keepdims=True)
+    out = ops.where(degenerate, rotated, reflected)
     return cast_back(out, dtype)

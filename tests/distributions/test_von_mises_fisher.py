@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 import pytest
+import scipy.special as sps
 import scipy.stats as st
 from backend_utils import backend, float64, to_numpy, value_and_grad
 from mp_reference import log_sphere_area, vmf_kl
@@ -371,3 +372,37 @@ def test_int_seed_is_the_seed_generator_stream_and_traces():
         traced = tf.function(lambda: q.sample((4,), seed=7))
         np.testing.assert_array_equal(traced().numpy(), eager)
         np.testing.assert_array_equal(traced().numpy(), eager)
+
+
+@pytest.mark.parametrize("m", [3, 6])
+def test_sample_gradient_at_mean_direction_e1_is_not_zero(m):
+    # Issue #10: at mu = e_1 exactly the Householder map degenerates to the
+    # identity and the gradient to mu was exactly zero (a learnable mean
+    # direction starting at e_1 never moved). For f(z) = z_m the gradient of
+    # E[f] with respect to mu is the tangent part of A_m(kappa) e_m.
+    kappa, n = 4.0, 2000
+
+    def f(mean_direction):
+        q = hd.VonMisesFisher(mean_direction, kappa, validate_args=False)
+        return q.sample((n,), seed=5)[..., -1]
+
+    _, (g_mu,) = value_and_grad(f, _unit(m, axis=0))
+    # A_m = I_{m/2}(kappa) / I_{m/2-1}(kappa), from scipy.
+    expected = np.zeros(m)
+    expected[-1] = sps.iv(m / 2, kappa) / sps.iv(m / 2 - 1, kappa)
+    np.testing.assert_allclose(g_mu / n, expected, atol=0.03)
+
+
+@pytest.mark.parametrize("family", ["VonMisesFisher", "PowerSpherical"])
+def test_log_prob_off_the_sphere_is_refused_with_validate_args(family):
+    # Issue #10: log_prob at a point off the sphere returned a number (9.77).
+    cls = getattr(hd, family)
+    q = cls(_unit(3), 2.0)
+    with pytest.raises(ValueError, match=r"`x` of .*unit vectors.*norms \[3\.\]"):
+        q.log_prob(np.array([0.0, 3.0, 0.0], "float32"))
+    with pytest.raises(ValueError, match="unit vectors"):
+        q.log_prob(np.array([[0.0, 1.0, 0.0], [np.nan, 0.0, 0.0]], "float32"))
+    # On the sphere it is a density; without validate_args the check is off.
+    assert np.isfinite(to_numpy(q.log_prob(_unit(3, axis=2))))
+    unchecked = cls(_unit(3), 2.0, validate_args=False)
+    assert np.isfinite(to_numpy(unchecked.log_prob(np.array([0.0, 3.0, 0.0]))))
