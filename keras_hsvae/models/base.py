@@ -175,6 +175,34 @@ class AutoEncoder(keras.Model):
         return super().fit(x, y, *args, **kwargs)
 
     # -- user API -----------------------------------------------------------
+    def _features(self, x):
+        """Encoder features of a batch `x`, after checking its shape.
+
+        A single example without its batch axis (or any other shape the
+        encoder does not take) raises one `ValueError` naming `x` instead of
+        Keras' layer error; an empty batch passes (empty results).
+        """
+        if not hasattr(x, "shape"):
+            x = np.asarray(x, "float32")
+        expected = _encoder_input_shape(self.encoder)
+        shape = tuple(x.shape)
+        if expected is not None and (
+            len(shape) != len(expected)
+            or any(
+                e is not None and d is not None and d != e
+                for d, e in zip(shape[1:], expected[1:])
+            )
+        ):
+            hint = ""
+            if shape == tuple(expected[1:]):
+                hint = " For a single example add a batch axis: x[None]."
+            wanted = ("batch",) + tuple(expected[1:])
+            raise ValueError(
+                f"`x` must be a batch of inputs of shape {wanted}.{hint} "
+                f"Received: x.shape={shape}"
+            )
+        return self.encoder(x, training=False)
+
     def encode(self, x):
         """The posterior parameters of `x` (a dict of tensors)."""
         raise NotImplementedError(f"{type(self).__name__}.encode")
@@ -262,6 +290,17 @@ class _PresetsDescriptor:
 
 
 AutoEncoder.presets = _PresetsDescriptor()
+
+
+def _encoder_input_shape(encoder):
+    """The encoder's input shape (batch axis first), or None when unknown."""
+    try:
+        shape = encoder.input_shape
+    except (AttributeError, ValueError):
+        return None
+    if not isinstance(shape, tuple) or not shape or isinstance(shape[0], tuple):
+        return None  # no input yet, or several inputs: leave it to Keras
+    return shape
 
 
 def _loss_dtype(dtype):

@@ -53,7 +53,7 @@ class BetaVAE(AutoEncoder):
 
     def encode(self, x):
         """`{"mean": mu, "stddev": sigma}`, each `(batch, latent_dim)`."""
-        return self.posterior.parameters(self.encoder(x, training=False))
+        return self.posterior.parameters(self._features(x))
 
     def embed(self, x):
         """The posterior mean `mu`."""
@@ -61,7 +61,7 @@ class BetaVAE(AutoEncoder):
 
     def posterior_distribution(self, x):
         """`q(z | x)` as a `Normal`."""
-        return self.posterior.distribution(self.encoder(x, training=False))
+        return self.posterior.distribution(self._features(x))
 
     def prior_distribution(self):
         """`N(0, I)` in R^latent_dim."""

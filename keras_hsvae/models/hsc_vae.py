@@ -118,12 +118,12 @@ class HSCVAE(AutoEncoder):
 
     def encode(self, x):
         """`{"mean": mu, "stddev": sigma}`, each `(batch, latent_dim)`."""
-        mu, sigma = self._mu_sigma(self.encoder(x, training=False))
+        mu, sigma = self._mu_sigma(self._features(x))
         return {"mean": mu, "stddev": sigma}
 
     def embed(self, x):
         """`mu`, rescaled to radius sqrt(n) when `rescale=True`."""
-        mu = self.mean_dense(self.encoder(x, training=False))
+        mu = self.mean_dense(self._features(x))
         # The inference path of the layer, without computing its penalty.
         if self.rescale:
             return rescale_to_radius(mu, math.sqrt(self.latent_dim))

@@ -12,6 +12,7 @@ import numpy as np
 from keras import ops
 
 from keras_hsvae._validation import check_float
+from keras_hsvae.ops.sphere import row_max_abs
 
 
 class Likelihood:
@@ -145,7 +146,7 @@ def get_likelihood(identifier, **kwargs):
 
 def p_norm(x, p):
     """Row-wise `||x||_p = (sum_j |x_j|^p)^(1/p)` of a `(batch, d)` tensor."""
-    scale = ops.max(ops.abs(x), axis=-1, keepdims=True)
+    scale = row_max_abs(x)
     # Divide by max |x_j| first: no overflow of |x|^p for large p or |x|, and
     # a safe divisor (1) for an all-zero row, whose norm is then 0.
     safe = ops.where(scale > 0, scale, ops.ones_like(scale))

@@ -82,7 +82,7 @@ class ProductSVAE(AutoEncoder):
 
     def encode(self, x):
         """Per-shell lists: `{"mean_direction": [...], "concentration": [...]}`."""
-        return self.posterior.parameters(self.encoder(x, training=False))
+        return self.posterior.parameters(self._features(x))
 
     def embed(self, x):
         """The posterior mode: the concatenated mean directions."""
@@ -90,7 +90,7 @@ class ProductSVAE(AutoEncoder):
 
     def posterior_distribution(self, x):
         """`q(z | x)`, a product of the shells' distributions."""
-        return self.posterior.distribution(self.encoder(x, training=False))
+        return self.posterior.distribution(self._features(x))
 
     def prior_distribution(self):
         """The product of uniform distributions on the shells."""

@@ -84,7 +84,7 @@ class SAE(AutoEncoder):
 
     def encode(self, x):
         """`{"code": pre-projection code, "latent": z on the sphere}`."""
-        code = self.code_dense(self.encoder(x, training=False))
+        code = self.code_dense(self._features(x))
         return {"code": code, "latent": self.spherization(self.centerization(code))}
 
     def embed(self, x):

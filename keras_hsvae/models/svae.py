@@ -103,7 +103,7 @@ class SVAE(AutoEncoder):
 
     def encode(self, x):
         """`{"mean_direction": (B, m), "concentration": (B,)}`."""
-        return self.posterior.parameters(self.encoder(x, training=False))
+        return self.posterior.parameters(self._features(x))
 
     def embed(self, x):
         """The posterior mode (the mean direction), on the unit sphere."""
@@ -111,7 +111,7 @@ class SVAE(AutoEncoder):
 
     def posterior_distribution(self, x):
         """`q(z | x)` as a distribution object."""
-        return self.posterior.distribution(self.encoder(x, training=False))
+        return self.posterior.distribution(self._features(x))
 
     def prior_distribution(self):
         """The uniform distribution on S^(latent_dim - 1)."""

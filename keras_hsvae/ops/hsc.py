@@ -311,6 +311,8 @@ def moments_to_mean_std(count, s1, s2, shift=None):
     # (No ops.maximum: it returns float32 for float64 inputs on torch.)
     positive = var > 0
     std = ops.where(positive, ops.sqrt(ops.where(positive, var, 1.0 + zeros)), zeros)
+    # A NaN variance (NaN inputs) stays NaN: a std of 0 would look valid.
+    std = ops.where(ops.isnan(var), var, std)
     return mean, std
 
 

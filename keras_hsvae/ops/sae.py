@@ -20,6 +20,8 @@ from keras import ops
 from keras_hsvae.ops.sphere import (
     _prepare,
     rescale_to_radius,  # noqa: F401 (moved)
+    row_max,
+    row_max_abs,
 )
 
 
@@ -56,7 +58,7 @@ def centerize(z):
     # Constant vector: the rounded mean can miss the entries by an ulp, and
     # spherize would blow that rounding noise up to a unit vector. x - x is
     # an exact 0 and keeps the gradient of the linear map.
-    constant = ops.max(z, axis=-1, keepdims=True) == ops.min(z, axis=-1, keepdims=True)
+    constant = row_max(z) == -row_max(-z)
     centered = ops.where(constant, centered - ops.stop_gradient(centered), centered)
     return ops.cast(centered, dtype)
 
@@ -67,8 +69,8 @@ def spherize(z, radius=1.0):
     `radius * z / ||z||` over the last axis. The norm is computed after
     dividing by `max_j |z_j|`, so no finite input overflows or underflows.
     The zero vector is returned as the zero vector (it has no direction),
-    with a zero gradient; elsewhere the gradient is the exact
-    `radius (I - u u^T) / ||z||`, `u = z / ||z||`.
+    with a zero gradient; a vector holding NaN or inf gives NaN; elsewhere
+    the gradient is the exact `radius (I - u u^T) / ||z||`, `u = z / ||z||`.
 
     Args:
         z: float tensor `(..., n)` (integers are cast to
@@ -92,8 +94,9 @@ def spherize(z, radius=1.0):
     # Divide by max|z_j| before squaring: z^2 overflows for |z| > ~1e19
     # (float32) and underflows for |z| < ~1e-19. The result is scale
     # invariant, so the gradient through the (non-smooth) max is exactly 0.
-    scale = ops.stop_gradient(ops.max(ops.abs(z), axis=-1, keepdims=True))
-    nonzero = scale > 0
+    scale = ops.stop_gradient(row_max_abs(z))
+    # Not `scale > 0`: a row with NaN (scale NaN) must stay NaN, not become 0.
+    nonzero = ops.logical_not(scale == 0)
     y = z / ops.where(nonzero, scale, ops.ones_like(scale))
     # ||y||^2 is in [1, n] unless z = 0: a safe argument keeps sqrt' finite.
     squares = ops.sum(ops.square(y), axis=-1, keepdims=True)

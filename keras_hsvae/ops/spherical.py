@@ -43,6 +43,7 @@ import math
 from keras import backend, ops
 
 from keras_hsvae.ops._dtypes import compute_dtype
+from keras_hsvae.ops.sphere import row_max_abs
 
 
 def spherical_cosines(x):
@@ -200,8 +201,9 @@ def _scaled_tails(x):
     # for |x| > ~1e19 (float32) and underflows for |x| < ~1e-19. The cosines
     # and angles are scale invariant and radius = scale * ||x / scale||, so
     # the gradient through the (non-smooth) max is exactly 0: stop it.
-    scale = ops.stop_gradient(ops.max(ops.abs(x), axis=-1, keepdims=True))
-    nonzero = scale > 0
+    scale = ops.stop_gradient(row_max_abs(x))
+    # Not `scale > 0`: a vector with NaN (scale NaN) must stay NaN.
+    nonzero = ops.logical_not(scale == 0)
     y = x / ops.where(nonzero, scale, ops.ones_like(scale))
     # Reversed cumulative sum: t_k accumulates from x_n back to x_k, so a small
     # tail is never the difference of two large totals (`total - cumsum`

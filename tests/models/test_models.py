@@ -189,3 +189,25 @@ def test_bad_arguments():
     model = SVAE(enc, dec, 3)
     with pytest.raises(ValueError, match="n=0"):
         model.generate(0)
+
+
+# The three ways a code is made: rescaled to the sphere (vmf; beta, product
+# and power_spherical share it or have no scaling), HSC's radii, SAE's projection.
+@pytest.mark.parametrize("kind", ["vmf", "hsc", "sae"])
+def test_one_example_empty_batch_and_nan_inputs_at_inference(kind):
+    # Issue #10: one image without its batch axis gave an 819-line error; an
+    # empty batch failed on TensorFlow and PyTorch only ("Cannot compute the
+    # max of an empty tensor"); a NaN pixel gave a valid-looking SAE code.
+    model = _model(kind)
+    x = _data(4)
+    with pytest.raises(ValueError, match=r"batch axis: x\[None\]") as info:
+        model.embed(x[0])
+    assert len(str(info.value).splitlines()) == 1
+    with pytest.raises(ValueError, match=r"Received: x.shape=\(4, 4, 5, 1\)"):
+        model.reconstruct(np.zeros((4, 4, 5, 1), "float32"))
+    assert keras.ops.convert_to_numpy(model.embed(x[:0])).shape == (0, model.latent_dim)
+    x[0, 1, 2, 0] = np.nan
+    z = keras.ops.convert_to_numpy(model.embed(x))
+    out = keras.ops.convert_to_numpy(model.decode(z))
+    assert np.all(np.isnan(z[0])) and np.all(np.isnan(out[0]))
+    assert np.all(np.isfinite(z[1:])) and np.all(np.isfinite(out[1:]))

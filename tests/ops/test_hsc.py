@@ -275,6 +275,20 @@ def test_rescale_to_radius():
     np.testing.assert_array_equal(grad, np.zeros_like(grad))
 
 
+def test_nan_inputs_give_nan_not_valid_looking_values():
+    # Issue #10: the regularizer returned a finite penalty for a NaN `mu`, and
+    # a row with NaN was rescaled to a point of the sphere.
+    z = np.array([[3.0, np.nan, 0.0], [np.inf, 1.0, 0.0], [3.0, 4.0, 0.0]], "float32")
+    out = ops.convert_to_numpy(rescale_to_radius(z, 1.0))
+    assert np.all(np.isnan(out[:2])) and np.allclose(out[2], [0.6, 0.8, 0.0])
+    assert ops.convert_to_numpy(rescale_to_radius(z[:0], 1.0)).shape == (0, 3)
+    mu = np.full((5, 3), 2.0, "float32")
+    mu[0, 1] = np.nan
+    targets, gains = hsc.prior_targets("moderate", 3), hsc.hsc_gains("all_ones", 3)
+    penalty = hsc.hsc_penalty(mu, np.ones((5, 3), "float32"), targets, gains)
+    assert np.isnan(ops.convert_to_numpy(penalty))
+
+
 # ------------------------------------------------------------------ the layer
 
 
