@@ -33,11 +33,13 @@ from keras_hsvae.samplers.fitted import (
 )
 from keras_hsvae.samplers.prior import PriorSampler
 from keras_hsvae.samplers.spherical_prior import SphericalPriorSampler
+from keras_hsvae.samplers.tangent import FittedTangentNormalSampler
 
 __all__ = [
     "MAX_CONCENTRATION",
     "MAX_POISSON_RATE",
     "FittedGaussianSampler",
+    "FittedTangentNormalSampler",
     "FittedVonMisesFisherSampler",
     "PriorSampler",
     "SphericalPriorSampler",
