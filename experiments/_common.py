@@ -143,7 +143,7 @@ def write_result(claim, args, payload, timer):
     record = {
         "claim": claim,
         "reduced": bool(args.reduced),
-        "command": "KERAS_BACKEND=tensorflow python "
+        "command": f"KERAS_BACKEND={os.environ['KERAS_BACKEND']} python "
         + " ".join(["experiments/" + Path(sys.argv[0]).name] + sys.argv[1:]),
         "settings": settings,
         "environment": environment(),
