@@ -104,6 +104,9 @@ def build_parser():
     _add_backend(p)
     _add_preset(p)
     p.add_argument("--output", required=True, help="SavedModel folder")
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace a SavedModel at --output"
+    )
 
     p = commands.add_parser("evaluate", help="write metrics as JSON (and figures)")
     _add_backend(p)
@@ -246,7 +249,7 @@ def _export(args):
     from keras_hsvae import export
 
     model = _load(args.preset)
-    export.export_saved_model(model, args.output)
+    export.export_saved_model(model, args.output, overwrite=args.overwrite)
     print(f"SavedModel written to {os.path.abspath(args.output)}")
 
 

@@ -39,6 +39,16 @@ signatures (`loaded.signatures["encode"](x=x)`, what TF Serving calls) check
 the dtype with TensorFlow's message "expected a float tensor" and leave shape
 checks to the server, which validates requests against the signature.
 
+Non-finite inputs. An example whose `x` (or `z`) holds NaN or inf gives NaN
+outputs, as the Keras model does: the served graph's fused kernels (oneDNN)
+would otherwise turn NaN into 0 inside ReLU and return a valid-looking
+embedding. `generate` checks `num`: an integer >= 1 (`generate(2.5, 0)` and
+`generate(-1, 0)` raise `InvalidArgumentError` quoting "`num` must be an
+integer >= 1").
+
+An existing SavedModel at `filepath` (or a non-empty folder) is refused
+unless `overwrite=True` (which replaces the SavedModel's own files only).
+
 Backends. Writing a SavedModel needs the TensorFlow backend. Under JAX or
 PyTorch, `export_saved_model` saves the model to a temporary `.keras` file
 and runs the export in a child Python process with
@@ -64,6 +74,7 @@ reconstruct / generate API.
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -89,8 +100,12 @@ sampler_config = json.loads(sampler_config)
 sampler = None
 if sampler_config is not None:
     sampler = keras.saving.deserialize_keras_object(sampler_config)
-export_saved_model(model, filepath, sampler=sampler)
+# The parent process checked `filepath` (and `overwrite`) already.
+export_saved_model(model, filepath, sampler=sampler, overwrite=True)
 """
+
+# The entries `tf.saved_model.save` writes (what `overwrite=True` replaces).
+_SAVED_MODEL_ENTRIES = ("saved_model.pb", "fingerprint.pb", "variables", "assets")
 
 _RECIPE = (
     "Writing a SavedModel needs the TensorFlow backend. Save the model on its "
@@ -101,7 +116,7 @@ _RECIPE = (
 )
 
 
-def export_saved_model(model, filepath, sampler=None):
+def export_saved_model(model, filepath, sampler=None, overwrite=False):
     """Write `model` as a TensorFlow SavedModel serving its VAE API.
 
     The signatures `encode`, `embed`, `decode`, `reconstruct` and
@@ -119,6 +134,9 @@ def export_saved_model(model, filepath, sampler=None):
             `keras.random.SeedGenerator` seed. Defaults to `model.sampler`,
             then to the prior. Under JAX or PyTorch it must be
             serializable (`get_config` and a registered class).
+        overwrite: whether to replace a SavedModel already at `filepath`
+            (or write into a non-empty folder). Default `False`: refuse
+            with a `ValueError`, as `keras.Model.save` does.
 
     Returns:
         `None`.
@@ -153,7 +171,7 @@ def export_saved_model(model, filepath, sampler=None):
             "`sampler` must be None or a callable `sampler(n, seed)`. "
             f"Received: sampler={sampler!r}"
         )
-    filepath = os.fspath(filepath)
+    filepath = _check_target(filepath, overwrite)
     input_shape = _input_shape(model)
     # Build every layer now, on the model's own backend: variables cannot be
     # created while tracing, and an unbuilt model would be saved without its
@@ -169,6 +187,39 @@ def export_saved_model(model, filepath, sampler=None):
 
     module, signatures = _build_module(model, sampler)
     tf.saved_model.save(module, filepath, signatures=signatures)
+
+
+def _check_target(filepath, overwrite):
+    """`filepath` as a str, checked writable; an old SavedModel removed if asked."""
+    filepath = os.fspath(filepath)
+    if os.path.isfile(filepath):
+        raise ValueError(
+            "`filepath` must be a folder for the SavedModel, not an existing "
+            f"file. Received: filepath={filepath!r}"
+        )
+    entries = os.listdir(filepath) if os.path.isdir(filepath) else []
+    if entries and not overwrite:
+        what = "a SavedModel" if "saved_model.pb" in entries else "a non-empty folder"
+        raise ValueError(
+            f"`filepath` is {what}; pass overwrite=True to replace it (or choose "
+            f"another folder). Received: filepath={filepath!r}"
+        )
+    try:
+        os.makedirs(filepath, exist_ok=True)
+        for name in entries if overwrite else ():
+            path = os.path.join(filepath, name)
+            if name in _SAVED_MODEL_ENTRIES and os.path.isdir(path):
+                shutil.rmtree(path)
+            elif name in _SAVED_MODEL_ENTRIES:
+                os.remove(path)
+        with tempfile.TemporaryFile(dir=filepath):
+            pass
+    except OSError as error:
+        raise ValueError(
+            f"`filepath` cannot be written: {error.strerror or error}. "
+            f"Received: filepath={filepath!r}"
+        ) from None
+    return filepath
 
 
 def _input_shape(model):
@@ -205,10 +256,42 @@ def _build_module(model, sampler):
     input_shape = _input_shape(model)
     seed_generator = keras.random.SeedGenerator(0)
 
+    def finite_rows(x):
+        # True for the examples whose every input value is finite.
+        return tf.reduce_all(
+            tf.reshape(tf.math.is_finite(x), (tf.shape(x)[0], -1)), axis=-1
+        )
+
+    def nan_where_not(finite, out):
+        # NaN for the examples with a NaN or inf input, as in Keras: fused
+        # graph kernels (oneDNN) turn NaN into 0 in ReLU and would serve a
+        # valid-looking output (issue #10).
+        mask = tf.reshape(finite, (-1,) + (1,) * (len(out.shape) - 1))
+        return tf.where(mask, out, tf.constant(float("nan"), out.dtype))
+
+    def guarded(fn):
+        def call(x):
+            finite = finite_rows(x)
+            out = fn(x)
+            if isinstance(out, dict):
+                return {k: nan_where_not(finite, v) for k, v in out.items()}
+            return nan_where_not(finite, out)
+
+        return call
+
     def encode(x):
         return _flatten_outputs(model.encode(x))
 
     def generate(num, seed):
+        # `num` arrives as an integer or a float tensor: one message for both.
+        ok = num >= 1
+        if num.dtype.is_floating:
+            ok = tf.logical_and(ok, tf.equal(num, tf.round(num)))
+        check = tf.debugging.Assert(
+            ok, ["`num` must be an integer >= 1. Received: num =", num]
+        )
+        with tf.control_dependencies([check]):
+            num = tf.identity(tf.cast(num, tf.int32))
         state = seed_generator.state
         # The state an integer seed starts from: `[seed, 0]`.
         state.assign(
@@ -220,6 +303,9 @@ def _build_module(model, sampler):
     x = tf.TensorSpec((None,) + input_shape, tf.float32, name="x")
     z = tf.TensorSpec((None, model.latent_dim), tf.float32, name="z")
     num = tf.TensorSpec((), tf.int32, name="num")
+    # A float `num` (generate(2.5, 0)) reaches the check above instead of
+    # TensorFlow's "Could not find matching concrete function".
+    float_num = tf.TensorSpec((), tf.float32, name="num")
     seeds = [tf.TensorSpec((), dtype, name="seed") for dtype in (tf.int32, tf.int64)]
 
     def function(fn, *specs):
@@ -231,14 +317,17 @@ def _build_module(model, sampler):
     module.tracked_variables = [v.value for v in model.variables] + [
         seed_generator.state.value
     ]
-    module.encode = function(encode, x)
-    module.embed = function(model.embed, x)
-    module.decode = function(model.decode, z)
-    module.reconstruct = function(model.reconstruct, x)
-    # No input_signature: one trace per seed dtype, int32 and int64.
+    module.encode = function(guarded(encode), x)
+    module.embed = function(guarded(model.embed), x)
+    module.decode = function(guarded(model.decode), z)
+    module.reconstruct = function(guarded(model.reconstruct), x)
+    # No input_signature: one trace per seed dtype, int32 and int64, and
+    # per num dtype, int32 and float32.
     module.generate = tf.function(generate, autograph=False)
     for seed in seeds:
         module.generate.get_concrete_function(num, seed)
+    for seed in seeds:
+        module.generate.get_concrete_function(float_num, seed)
 
     # The serving signatures are the functions above (their single-tensor
     # outputs are named "output_0" by TensorFlow). Functions with an
@@ -288,8 +377,13 @@ def _export_in_tensorflow_process(model, filepath, sampler):
             text=True,
         )
     if result.returncode != 0:
-        tail = "\n".join(result.stderr.strip().splitlines()[-15:])
+        lines = result.stderr.strip().splitlines()
+        # Its last line is the error itself; the recipe follows it, since
+        # most failures (a disk error, say) have nothing to do with backends.
+        last = lines[-1] if lines else f"exit status {result.returncode}"
+        tail = "\n".join(lines[-15:])
         raise RuntimeError(
-            f"The TensorFlow export process failed (backend "
-            f"{keras.backend.backend()!r}). {_RECIPE}\nIts error output:\n{tail}"
+            f"The TensorFlow export process failed: {last}\n(backend "
+            f"{keras.backend.backend()!r}; if the error is about custom objects: "
+            f"{_RECIPE})\nIts error output:\n{tail}"
         )

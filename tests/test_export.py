@@ -97,6 +97,23 @@ def serve(export_dir, inputs_path, out_path, latent_dim):
         messages["num"] = None
     except (TypeError, ValueError) as e:
         messages["num"] = str(e)
+    # Non-finite inputs: a NaN and an inf example among finite ones.
+    x7 = inputs["x7"].copy()
+    x7[0, 1, 1, 0] = np.nan
+    x7[3, 0, 2, 0] = np.inf
+    out["nan/embed"] = loaded.embed(x7).numpy()
+    out["nan/reconstruct"] = loaded.reconstruct(x7).numpy()
+    for key, value in loaded.encode(x7).items():
+        out[f"nan/encode/{key}"] = value.numpy()
+    z7 = inputs["z7"].copy()
+    z7[2, 0] = np.nan
+    out["nan/decode"] = loaded.decode(z7).numpy()
+    for num in (-1, 0, 2.5):
+        try:
+            loaded.generate(num, 0)
+            messages[f"generate/{num}"] = None
+        except tf.errors.InvalidArgumentError as e:
+            messages[f"generate/{num}"] = e.message
     np.savez(out_path, **out)
     with open(out_path + ".json", "w") as f:
         json.dump(messages, f)
@@ -291,6 +308,67 @@ def test_wrong_shape_or_dtype_names_the_signature(served):
         assert messages[case] is not None, case
         assert expected in messages[case], messages[case]
     assert "TensorSpec(shape=(), dtype=tf.int32, name='num')" in messages["num"]
+
+
+def test_non_finite_inputs_give_nan_as_in_keras(served):
+    # Issue #10: the served graph turned a NaN pixel into a finite embedding
+    # (oneDNN's fused ReLU maps NaN to 0); Keras returns NaN.
+    _, _, expected, out, _ = served
+    for fn in ("embed", "reconstruct"):
+        result = out[f"nan/{fn}"]
+        assert np.all(np.isnan(result[[0, 3]])), fn
+        np.testing.assert_allclose(
+            result[[1, 2, 4, 5, 6]], expected[f"{fn}/7"][[1, 2, 4, 5, 6]], atol=ATOL
+        )
+    for key in expected["encode/7"]:
+        assert np.all(np.isnan(out[f"nan/encode/{key}"][[0, 3]])), key
+    assert np.all(np.isnan(out["nan/decode"][2]))
+    assert np.all(np.isfinite(out["nan/decode"][[0, 1, 3]]))
+
+
+def test_generate_refuses_num_below_one_or_fractional(served):
+    # Issue #10: generate(-1, 0) and generate(2.5, 0) raised TF-internal errors.
+    _, _, _, _, messages = served
+    for num in ("-1", "0", "2.5"):
+        message = messages[f"generate/{num}"]
+        assert message is not None, num
+        assert "`num` must be an integer >= 1. Received: num =" in message, message
+        assert f"[{num}]" in message, message
+
+
+def test_existing_or_unwritable_target_is_refused(tmp_path):
+    # Issue #10: an existing SavedModel was overwritten silently.
+    model = FACTORIES["beta"]()
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "saved_model.pb").write_bytes(b"old")
+    with pytest.raises(ValueError, match="is a SavedModel; pass overwrite=True"):
+        export_saved_model(model, old)
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "a.txt").write_text("mine")
+    with pytest.raises(ValueError, match="non-empty folder; pass overwrite=True"):
+        export_saved_model(model, tmp_path / "notes")
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ValueError, match="cannot be written.*filepath="):
+        export_saved_model(model, tmp_path / "file" / "m")
+    with pytest.raises(ValueError, match="not an existing file"):
+        export_saved_model(model, tmp_path / "file")
+    assert (old / "saved_model.pb").read_bytes() == b"old"
+
+
+@pytest.mark.skipif(not IS_TF, reason="exports in-process: TensorFlow backend")
+def test_overwrite_replaces_the_saved_model_only(tmp_path):
+    import tensorflow as tf
+
+    model = FACTORIES["beta"]()
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "saved_model.pb").write_bytes(b"stale")
+    (tmp_path / "m" / "README").write_text("mine")
+    export_saved_model(model, tmp_path / "m", overwrite=True)
+    assert (tmp_path / "m" / "README").read_text() == "mine"
+    x = np.zeros((2,) + SHAPE, "float32")
+    loaded = tf.saved_model.load(str(tmp_path / "m"))
+    np.testing.assert_allclose(loaded.embed(x), _np(model.embed(x)), atol=ATOL)
 
 
 @pytest.mark.skipif(not IS_TF, reason="exports in-process: TensorFlow backend")
