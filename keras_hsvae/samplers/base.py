@@ -120,6 +120,66 @@ def _embeddings(embeddings, min_dim):
     return x
 
 
+def _directions(x):
+    """Norms `(N,)` and unit rows of validated embeddings; no zero rows."""
+    norms = np.linalg.norm(x, axis=1)
+    if np.any(norms == 0):
+        rows = np.nonzero(norms == 0)[0][:5].tolist()
+        raise ValueError(
+            "`embeddings` must not contain zero vectors (they have no "
+            f"direction). Received: zero rows {rows}"
+        )
+    return norms, x / norms[:, None]
+
+
+def _check_unit_vector(vector, name):
+    """`vector` as a float64 unit vector of length >= 2, or a ValueError."""
+    v = np.asarray(vector, dtype=np.float64)
+    if v.ndim != 1 or v.shape[0] < 2 or not np.all(np.isfinite(v)):
+        raise ValueError(
+            f"`{name}` must be a finite vector of length >= 2. "
+            f"Received: {name}={vector!r}"
+        )
+    norm = float(np.linalg.norm(v))
+    if abs(norm - 1.0) > 1e-6:
+        raise ValueError(
+            f"`{name}` must be a unit vector. Received: {name} with norm {norm}"
+        )
+    return v
+
+
+def _jittered_cholesky(covariance, jitter, num_directions):
+    """Cholesky factor of `covariance + jitter * (mean variance) * I`.
+
+    The mean variance is the trace over `num_directions` (the dimensions the
+    covariance can spread along); a rank-deficient covariance (N <= m, or
+    latents confined to a subspace) then factors, changed by a variance of
+    `jitter` times the mean variance in every direction. A zero covariance
+    uses `jitter * I`.
+    """
+    m = covariance.shape[0]
+    mean_variance = float(np.trace(covariance)) / num_directions
+    scale = jitter * (mean_variance if mean_variance > 0 else 1.0)
+    try:
+        return np.linalg.cholesky(covariance + scale * np.eye(m))
+    except np.linalg.LinAlgError:
+        raise ValueError(
+            "The covariance is not positive definite even with the jitter "
+            f"({jitter} x mean variance); pass a larger `jitter`. Received: "
+            f"covariance eigenvalues down to "
+            f"{float(np.linalg.eigvalsh(covariance)[0])}"
+        ) from None
+
+
+def _gaussian_draws(n, mean, scale_tril, seed):
+    """`(n, m)` draws `mean + eps L^T` in `floatx`, `eps ~ N(0, I)`."""
+    dtype = keras.backend.floatx()
+    eps = keras.random.normal((n, len(mean)), dtype=dtype, seed=_check_seed(seed))
+    tril = ops.convert_to_tensor(scale_tril, dtype)
+    # Row vectors: z = mean + eps L^T.
+    return ops.convert_to_tensor(mean, dtype) + ops.matmul(eps, ops.transpose(tril))
+
+
 class _Sampler:
     """Shared plumbing: argument checks, config round trip, repr."""
 

@@ -13,9 +13,12 @@ from keras_hsvae.ops.sae import check_radius
 from keras_hsvae.samplers.base import (
     MAX_CONCENTRATION,
     _check_n,
-    _check_seed,
+    _check_unit_vector,
+    _directions,
     _embeddings,
     _FittedSampler,
+    _gaussian_draws,
+    _jittered_cholesky,
     _positive,
 )
 
@@ -86,14 +89,8 @@ class FittedVonMisesFisherSampler(_FittedSampler):
             `self`.
         """
         x = _embeddings(embeddings, min_dim=2)
-        norms = np.linalg.norm(x, axis=1)
-        if np.any(norms == 0):
-            rows = np.nonzero(norms == 0)[0][:5].tolist()
-            raise ValueError(
-                "`embeddings` must not contain zero vectors (they have no "
-                f"direction). Received: zero rows {rows}"
-            )
-        resultant = np.mean(x / norms[:, None], axis=0)
+        norms, directions = _directions(x)
+        resultant = np.mean(directions, axis=0)
         length = float(np.linalg.norm(resultant))
         m = x.shape[1]
         if length > 0:
@@ -112,18 +109,7 @@ class FittedVonMisesFisherSampler(_FittedSampler):
         return self
 
     def _set_fit(self, mean_direction, concentration, radius):
-        mu = np.asarray(mean_direction, dtype=np.float64)
-        if mu.ndim != 1 or mu.shape[0] < 2 or not np.all(np.isfinite(mu)):
-            raise ValueError(
-                "`mean_direction` must be a finite vector of length >= 2. "
-                f"Received: mean_direction={mean_direction!r}"
-            )
-        norm = float(np.linalg.norm(mu))
-        if abs(norm - 1.0) > 1e-6:
-            raise ValueError(
-                "`mean_direction` must be a unit vector. "
-                f"Received: mean_direction with norm {norm}"
-            )
+        mu = _check_unit_vector(mean_direction, "mean_direction")
         concentration = _positive(concentration, "concentration", allow_zero=True)
         self._fit = {
             "mean_direction": [float(v) for v in mu],
@@ -272,20 +258,7 @@ class FittedGaussianSampler(_FittedSampler):
             raise ValueError(
                 "A projecting sampler needs a fitted `radius`. Received: radius=None"
             )
-        m = mean.shape[0]
-        mean_variance = float(np.trace(cov)) / m
-        # Rank-deficient covariance: a diagonal jitter relative to the mean
-        # variance (absolute `jitter` when every variance is 0).
-        scale = self.jitter * (mean_variance if mean_variance > 0 else 1.0)
-        try:
-            tril = np.linalg.cholesky(cov + scale * np.eye(m))
-        except np.linalg.LinAlgError:
-            raise ValueError(
-                "The covariance is not positive definite even with the jitter "
-                f"({self.jitter} x mean variance); pass a larger `jitter`. "
-                f"Received: covariance eigenvalues down to "
-                f"{float(np.linalg.eigvalsh(cov)[0])}"
-            ) from None
+        tril = _jittered_cholesky(cov, self.jitter, mean.shape[0])
         self._scale_tril = tril
         self._fit = {
             "mean": [float(v) for v in mean],
@@ -315,15 +288,7 @@ class FittedGaussianSampler(_FittedSampler):
 
     def __call__(self, n, seed=None):
         fit = self._require_fit()
-        n = _check_n(n)
-        dtype = keras.backend.floatx()
-        m = len(fit["mean"])
-        eps = keras.random.normal((n, m), dtype=dtype, seed=_check_seed(seed))
-        scale_tril = ops.convert_to_tensor(self._scale_tril, dtype)
-        # Row vectors: z = mean + eps L^T.
-        z = ops.convert_to_tensor(fit["mean"], dtype) + ops.matmul(
-            eps, ops.transpose(scale_tril)
-        )
+        z = _gaussian_draws(_check_n(n), fit["mean"], self._scale_tril, seed)
         if self.project_to_sphere:
             z = hops.spherize(z, fit["radius"])
         return z

@@ -8,9 +8,12 @@ from keras_hsvae.ops.sae import check_radius
 from keras_hsvae.ops.sphere import exp_map
 from keras_hsvae.samplers.base import (
     _check_n,
-    _check_seed,
+    _check_unit_vector,
+    _directions,
     _embeddings,
     _FittedSampler,
+    _gaussian_draws,
+    _jittered_cholesky,
     _positive,
 )
 
@@ -102,14 +105,7 @@ class FittedTangentNormalSampler(_FittedSampler):
             `self`.
         """
         x = _embeddings(embeddings, min_dim=2)
-        norms = np.linalg.norm(x, axis=1)
-        if np.any(norms == 0):
-            rows = np.nonzero(norms == 0)[0][:5].tolist()
-            raise ValueError(
-                "`embeddings` must not contain zero vectors (they have no "
-                f"direction). Received: zero rows {rows}"
-            )
-        u = x / norms[:, None]
+        norms, u = _directions(x)
         resultant = u.mean(axis=0)
         length = float(np.linalg.norm(resultant))
         if length < 1e-8:
@@ -131,37 +127,21 @@ class FittedTangentNormalSampler(_FittedSampler):
         return self
 
     def _set_fit(self, mean_direction, tangent_mean, tangent_covariance, radius):
-        mu = np.asarray(mean_direction, dtype=np.float64)
+        mu = _check_unit_vector(mean_direction, "mean_direction")
         mean = np.asarray(tangent_mean, dtype=np.float64)
         cov = np.asarray(tangent_covariance, dtype=np.float64)
-        m = mu.shape[0] if mu.ndim == 1 else 0
-        if m < 2 or mean.shape != (m,) or cov.shape != (m, m):
+        m = mu.shape[0]
+        if mean.shape != (m,) or cov.shape != (m, m):
             raise ValueError(
-                "`mean_direction` (m,), `tangent_mean` (m,) and "
-                "`tangent_covariance` (m, m) must agree, m >= 2. Received: "
-                f"shapes {mu.shape}, {mean.shape}, {cov.shape}"
+                "`tangent_mean` must be (m,) and `tangent_covariance` (m, m) "
+                f"for a mean direction of length m = {m}. Received: shapes "
+                f"{mean.shape}, {cov.shape}"
             )
-        if not all(np.all(np.isfinite(a)) for a in (mu, mean, cov)):
+        if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(cov))):
             raise ValueError("The fitted parameters must be finite. Received: NaN/inf")
-        norm = float(np.linalg.norm(mu))
-        if abs(norm - 1.0) > 1e-6:
-            raise ValueError(
-                "`mean_direction` must be a unit vector. "
-                f"Received: mean_direction with norm {norm}"
-            )
-        # The covariance has rank <= m - 1 (no spread along mu): a jitter
-        # relative to the mean tangent variance makes the Cholesky factor
-        # exist; draws are projected back onto the tangent plane.
-        mean_variance = float(np.trace(cov)) / max(m - 1, 1)
-        scale = self.jitter * (mean_variance if mean_variance > 0 else 1.0)
-        try:
-            self._scale_tril = np.linalg.cholesky(cov + scale * np.eye(m))
-        except np.linalg.LinAlgError:
-            raise ValueError(
-                "The tangent covariance is not positive definite even with "
-                f"the jitter ({self.jitter}); pass a larger `jitter`. Received: "
-                f"eigenvalues down to {float(np.linalg.eigvalsh(cov)[0])}"
-            ) from None
+        # The covariance has rank <= m - 1 (no spread along mu): jittered to
+        # factor; draws are projected back onto the tangent plane.
+        self._scale_tril = _jittered_cholesky(cov, self.jitter, m - 1)
         self._fit = {
             "mean_direction": [float(v) for v in mu],
             "tangent_mean": [float(v) for v in mean],
@@ -190,15 +170,8 @@ class FittedTangentNormalSampler(_FittedSampler):
 
     def __call__(self, n, seed=None):
         fit = self._require_fit()
-        n = _check_n(n)
-        dtype = keras.backend.floatx()
-        m = len(fit["mean_direction"])
-        mu = ops.convert_to_tensor(fit["mean_direction"], dtype)
-        eps = keras.random.normal((n, m), dtype=dtype, seed=_check_seed(seed))
-        tril = ops.convert_to_tensor(self._scale_tril, dtype)
-        t = ops.convert_to_tensor(fit["tangent_mean"], dtype) + ops.matmul(
-            eps, ops.transpose(tril)
-        )
+        t = _gaussian_draws(_check_n(n), fit["tangent_mean"], self._scale_tril, seed)
+        mu = ops.convert_to_tensor(fit["mean_direction"], t.dtype)
         # Back onto the tangent plane (the jitter and rounding add a little
         # along mu).
         t = t - ops.sum(t * mu, axis=-1, keepdims=True) * mu
