@@ -151,3 +151,61 @@ class BetaSchedule(keras.callbacks.Callback):
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+class NonFiniteLossError(ValueError):
+    """Training stopped because the loss became NaN or infinite."""
+
+
+class TerminateOnNonFiniteLoss(keras.callbacks.Callback):
+    """Stop `fit` at the first batch whose loss is NaN or inf, saying why.
+
+    Keras' `TerminateOnNaN` stops with "Batch 3: Invalid loss, terminating
+    training"; this raises `NonFiniteLossError` (a `ValueError`) naming the
+    epoch, the batch, the logged terms that are not finite (reconstruction,
+    kl, regularizer, ...) and the likely source: NaN or Inf values in the
+    data when the reconstruction term went first (one NaN pixel turns every
+    weight into NaN), the encoder's posterior parameters when only the KL or
+    regularizer did. The models of `keras_hsvae.models` add it to every
+    `fit`. It reads the logs after each batch, so it makes the host wait for
+    each step, as `TerminateOnNaN` does.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        logs = logs or {}
+        loss = logs.get("loss")
+        if loss is None or math.isfinite(float(loss)):
+            return
+        self.model.stop_training = True
+        bad = {
+            key: float(value)
+            for key, value in logs.items()
+            if key != "loss" and not math.isfinite(float(value))
+        }
+        terms = ", ".join(f"{k}={v}" for k, v in bad.items()) or "none logged"
+        if "reconstruction" in bad:
+            source = (
+                "NaN or Inf values in the data, most likely (`fit` checks numpy "
+                "arrays, not datasets or generators), or diverging weights: "
+                "check the inputs, then lower the learning rate"
+            )
+        elif bad:
+            source = (
+                "the latent layer: the posterior parameters (the encoder's "
+                "outputs) became non-finite; lower the learning rate or clip "
+                "gradients (`clipnorm`)"
+            )
+        else:
+            source = "a loss term that is not logged; check the inputs and weights"
+        raise NonFiniteLossError(
+            f"Training stopped: the loss is {float(loss)} at epoch "
+            f"{self._epoch + 1}, batch {batch + 1}. Non-finite terms: {terms}. "
+            f"Likely source: {source}."
+        )

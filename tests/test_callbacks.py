@@ -1,12 +1,13 @@
-"""Tests for `keras_hsvae.callbacks.BetaSchedule`."""
+"""Tests for `keras_hsvae.callbacks`: BetaSchedule, TerminateOnNonFiniteLoss."""
 
 import math
 
 import keras
 import numpy as np
 import pytest
+from conftest import make_tiny_model, tiny_data
 
-from keras_hsvae.callbacks import BetaSchedule
+from keras_hsvae.callbacks import BetaSchedule, NonFiniteLossError
 from keras_hsvae.layers import GaussianPosterior
 
 
@@ -80,3 +81,26 @@ def test_no_beta_layer_is_an_error():
             verbose=0,
             callbacks=[BetaSchedule()],
         )
+
+
+def test_non_finite_loss_stops_fit_naming_batch_and_terms():
+    # Issue #10: one NaN pixel turned every weight into NaN without a word.
+    # Arrays are refused by `fit` up front; a generator is caught at the
+    # first NaN loss, with the batch and the non-finite terms named.
+    model = make_tiny_model("vmf")
+    model.compile(optimizer="adam")
+    x = tiny_data(32)
+    x[20, 0, 0, 0] = np.nan
+
+    def batches():
+        for start in range(0, 32, 8):
+            yield (x[start : start + 8],)
+
+    with pytest.raises(NonFiniteLossError, match=r"epoch 1, batch 3\. ") as info:
+        model.fit(batches(), epochs=1, verbose=0, shuffle=False)
+    message = str(info.value)
+    assert (
+        "reconstruction=nan" in message and "NaN or Inf values in the data" in message
+    )
+    assert len(message.splitlines()) == 1
+    assert model.stop_training

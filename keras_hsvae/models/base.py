@@ -16,6 +16,7 @@ from keras import ops
 
 from keras_hsvae import presets
 from keras_hsvae._validation import check_beta, check_int, check_model, check_seed
+from keras_hsvae.callbacks import TerminateOnNonFiniteLoss
 from keras_hsvae.models.likelihoods import get_likelihood
 
 
@@ -168,11 +169,24 @@ class AutoEncoder(keras.Model):
 
         A numpy array is checked whole (range and finiteness: a Bernoulli
         model refuses data outside [0, 1]); other inputs (datasets,
-        generators) are passed on as they are.
+        generators) are passed on as they are. A
+        `keras_hsvae.callbacks.TerminateOnNonFiniteLoss` is added to the
+        callbacks: the first NaN or inf loss stops training with a
+        `NonFiniteLossError` naming the non-finite terms.
         """
         if isinstance(x, np.ndarray):
             self._likelihood.check_data(x)
-        return super().fit(x, y, *args, **kwargs)
+        # Stop at the first non-finite loss with a line naming the terms.
+        args = list(args)
+        # `callbacks` is fit's sixth parameter (after batch_size, epochs, verbose).
+        given = args.pop(3) if len(args) > 3 else kwargs.pop("callbacks", None)
+        callbacks = list(given or [])
+        if not any(isinstance(c, TerminateOnNonFiniteLoss) for c in callbacks):
+            callbacks.append(TerminateOnNonFiniteLoss())
+        if len(args) > 3:
+            args.insert(3, callbacks)
+            return super().fit(x, y, *args, **kwargs)
+        return super().fit(x, y, *args, callbacks=callbacks, **kwargs)
 
     # -- user API -----------------------------------------------------------
     def _features(self, x):
