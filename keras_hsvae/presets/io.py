@@ -55,7 +55,14 @@ def sha256_of_file(path):
 
 def _read_json(path):
     with open(path, encoding="utf-8") as f:
-        return json.load(f)
+        try:
+            return json.load(f)
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise ValueError(
+                f"{os.fspath(path)!r} is not valid JSON ({error}); the preset is "
+                "damaged: download or copy it again, or re-save it with "
+                "`save_to_preset`."
+            ) from None
 
 
 def _write_json(path, value):
@@ -122,7 +129,8 @@ def _preset_class(config, folder):
     if cls is None:
         raise ValueError(
             f"The preset {os.fspath(folder)!r} holds a {name!r}, which is not a "
-            "registered Keras class in this version of keras_hsvae."
+            "keras_hsvae model class (its config.json must name one, e.g. "
+            "'keras_hsvae>SVAE', registered by this version of keras_hsvae)."
         )
     return cls
 
@@ -191,6 +199,10 @@ def load_preset(preset, expected_class=None, load_weights=True, sha256=None, **k
 
 def _build(model):
     """Create every weight of a model of `keras_hsvae.models` (one call)."""
+    if not hasattr(model, "encoder"):
+        # The graph auto-encoders know their input size from their config.
+        model.build()
+        return
     shape = (1,) + tuple(model.encoder.input_shape[1:])
     model(keras.ops.zeros(shape), training=False)
 

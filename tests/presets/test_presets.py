@@ -185,6 +185,24 @@ def test_missing_metadata_hash_and_files(tmp_path):
         presets.load_preset(folder)
 
 
+def test_invalid_json_and_foreign_class_name_the_file(tmp_path):
+    # Issue #10: invalid JSON was a raw JSONDecodeError without the file name;
+    # a non-keras_hsvae class was "not a registered Keras class".
+    _, folder = _saved(tmp_path)
+    config = json.loads((folder / "config.json").read_text())
+    for name in ("metadata.json", "config.json"):
+        damaged = tmp_path / f"damaged_{name}"
+        shutil.copytree(folder, damaged)
+        (damaged / name).write_text('{"class_name": ')
+        with pytest.raises(ValueError, match=rf"{name}' is not valid JSON"):
+            presets.load_preset(damaged)
+    (folder / "config.json").write_text(
+        json.dumps(dict(config, class_name="Sequential", registered_name=None))
+    )
+    with pytest.raises(ValueError, match="'Sequential', which is not a keras_hsvae"):
+        presets.load_preset(folder)
+
+
 def test_unknown_preset_name():
     with pytest.raises(ValueError, match="Unknown preset.*Received: preset='nope'"):
         presets.load_preset("nope")
