@@ -80,11 +80,15 @@ def check_beta(beta):
 
 
 def check_seed(seed):
-    """Return `seed` as an int or `None` (the form kept in configs)."""
+    """Return `seed` as an int >= 0 or `None` (the form kept in configs).
+
+    Negative seeds are refused on every backend: JAX keeps seeds as uint32
+    (`OverflowError` there, a valid draw elsewhere).
+    """
     if seed is None:
         return None
-    if not is_integer(seed):
-        raise ValueError(f"`seed` must be an int or None. Received: seed={seed!r}")
+    if not is_integer(seed) or seed < 0:
+        raise ValueError(f"`seed` must be an int >= 0 or None. Received: seed={seed!r}")
     return int(seed)
 
 

@@ -3,7 +3,7 @@
 from keras import ops
 
 from keras_hsvae.distributions.base import Distribution, check_dim
-from keras_hsvae.ops.random import sample_uniform_sphere
+from keras_hsvae.ops.random import check_seed_argument, sample_uniform_sphere
 from keras_hsvae.ops.special import log_sphere_area
 
 
@@ -38,6 +38,7 @@ class HypersphericalUniform(Distribution):
         """Draw `sample_shape + (dim,)` points uniformly on the sphere."""
         if isinstance(sample_shape, int):
             sample_shape = (sample_shape,)
+        seed = check_seed_argument(seed)  # >= 0 on every backend
         return sample_uniform_sphere(tuple(sample_shape), self.dim, self.dtype, seed)
 
     def log_prob(self, x):

@@ -8,6 +8,7 @@ from keras import ops
 from keras_hsvae.distributions.base import Distribution, check_finite, float_tensor
 from keras_hsvae.distributions.kl import register_kl
 from keras_hsvae.ops._dtypes import compute_dtype
+from keras_hsvae.ops.random import check_seed_argument
 
 
 class Normal(Distribution):
@@ -56,6 +57,7 @@ class Normal(Distribution):
         if isinstance(sample_shape, int):
             sample_shape = (sample_shape,)
         shape = tuple(sample_shape) + tuple(ops.shape(self.loc))
+        seed = check_seed_argument(seed)  # >= 0 on every backend
         eps = keras.random.normal(shape, dtype=self.dtype, seed=seed)
         return self.loc + self.scale * eps
 

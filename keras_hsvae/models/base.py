@@ -240,6 +240,8 @@ class AutoEncoder(keras.Model):
     def sample_latent(self, n, seed=None, sampler=None):
         """`n` latent codes from `sampler`, `self.sampler` or the prior."""
         sampler = sampler if sampler is not None else self.sampler
+        if not isinstance(seed, keras.random.SeedGenerator):
+            seed = check_seed(seed)  # one message on every backend
         if sampler is not None:
             return sampler(n, seed)
         return self.sample_prior(n, seed)

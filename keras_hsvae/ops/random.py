@@ -2,6 +2,7 @@
 
 import keras
 
+from keras_hsvae._validation import is_integer
 from keras_hsvae.ops._backend_random import IntSeedStream
 from keras_hsvae.ops._dtypes import cast_back, compute_dtype
 from keras_hsvae.ops.sphere import rescale_to_radius
@@ -50,11 +51,23 @@ def seed_generator(seed):
     once from the integer advances between draws. Works inside `jax.jit`
     and `tf.function` (the stream of an int seed is counted in Python).
     """
+    seed = check_seed_argument(seed)
     if seed is None or isinstance(seed, keras.random.SeedGenerator):
         return seed
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise ValueError(
-            "`seed` must be an int, a `keras.random.SeedGenerator` or None. "
-            f"Received: seed={seed!r}"
-        )
     return IntSeedStream(seed)
+
+
+def check_seed_argument(seed):
+    """`seed` if it is None, a `SeedGenerator` or an int >= 0 (as an int).
+
+    Negative ints are refused on every backend: JAX keeps seeds as uint32
+    (an `OverflowError` there, a valid draw on TensorFlow and PyTorch).
+    """
+    if seed is None or isinstance(seed, keras.random.SeedGenerator):
+        return seed
+    if not is_integer(seed) or seed < 0:
+        raise ValueError(
+            "`seed` must be an int >= 0, a `keras.random.SeedGenerator` or "
+            f"None. Received: seed={seed!r}"
+        )
+    return int(seed)

@@ -189,6 +189,13 @@ def test_bad_arguments():
     model = SVAE(enc, dec, 3)
     with pytest.raises(ValueError, match="n=0"):
         model.generate(0)
+    # Issue #10: seed=-1 was an OverflowError on JAX only (valid elsewhere).
+    with pytest.raises(ValueError, match=r"`seed` must be an int >= 0.*seed=-1"):
+        model.generate(2, seed=-1)
+    with pytest.raises(ValueError, match=r"`seed` must be an int >= 0.*seed=-1"):
+        model.prior_distribution().sample((2,), seed=-1)
+    with pytest.raises(ValueError, match=r"seed=-3"):
+        SVAE(enc, dec, 3, seed=-3)
 
 
 # The three ways a code is made: rescaled to the sphere (vmf; beta, product
