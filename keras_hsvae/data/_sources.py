@@ -12,7 +12,9 @@ in each root the dataset's own sub-folder (`mnist/`, `fashion-mnist/`,
 folder the original formats first, then a generic `<name>.npz` (`x_train`,
 `y_train`, `x_test`, `y_test`, and `x_validation`/`x_valid`/`x_val` with its
 `y_` for a validation split); finally
-`tfds.load(tfds_name, split=..., data_dir=tfds_data_dir, download=download)`.
+`tfds.load(tfds_name, split=..., data_dir=tfds_data_dir, download=download)`,
+with `download=False` whenever `data_dir=` is given (a named folder is never
+replaced by a download; a missing one is an error at once).
 If every source fails, one `DatasetNotFoundError` lists what was tried.
 """
 
@@ -538,6 +540,15 @@ def find_source(
 ):
     if spec.name == "vmf_circle":
         return _vmf_circle_source(split, need_labels, options)
+    if data_dir is not None:
+        # A named folder is where the data is: never a download instead (an
+        # offline download retries for minutes and leaves partial files).
+        if not Path(data_dir).expanduser().is_dir():
+            raise DatasetNotFoundError(
+                f"`data_dir` is not a folder. Received: data_dir="
+                f"{os.fspath(data_dir)!r}"
+            )
+        download = False
     roots = _roots(data_dir)
     for root, _ in roots:
         for folder in [root / sub for sub in spec.folders] + [root]:
