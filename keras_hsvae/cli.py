@@ -86,7 +86,9 @@ def build_parser():
     _add_preset(p)
     p.add_argument("--num", type=_positive_int, default=64)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--output", default="samples.png", help="PNG path")
+    p.add_argument(
+        "--output", default="samples.png", help="image path (.png, .jpg, ...)"
+    )
 
     p = commands.add_parser(
         "reconstruct", help="write a PNG of originals, reconstructions and samples"
@@ -98,7 +100,9 @@ def build_parser():
     p.add_argument("--num", type=_positive_int, default=16)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--data-dir", default=None)
-    p.add_argument("--output", default="reconstructions.png", help="PNG path")
+    p.add_argument(
+        "--output", default="reconstructions.png", help="image path (.png, .jpg, ...)"
+    )
 
     p = commands.add_parser("export", help="write a TensorFlow SavedModel")
     _add_backend(p)

@@ -2,7 +2,8 @@
 
 Figures are built with `matplotlib.figure.Figure` directly, never through
 `pyplot`, so no global state (backend, current figure) changes and nothing
-needs closing. A PNG is written when `path` is given, at `DPI` dots per inch
+needs closing. An image is written when `path` is given (PNG, or the format
+its extension names: `.jpg`, `.pdf`, `.svg`, ...), at `DPI` dots per inch
 with the full figure (no tight cropping): the image is exactly
 `round(figsize[0] * DPI)` x `round(figsize[1] * DPI)` pixels.
 """
@@ -44,16 +45,29 @@ def _new_figure(figsize):
 
 
 def _finish(fig, path):
-    """Save `fig` as a PNG at `DPI` when `path` is given; return `fig`."""
+    """Save `fig` at `DPI` when `path` is given; return `fig`.
+
+    The format is the one the extension names (`.png`, `.jpg`, `.pdf`,
+    `.svg`, ...; PNG without an extension): `s.jpg` holds JPEG bytes, not a
+    PNG under a .jpg name. An extension matplotlib cannot write is refused.
+    """
     if path is not None:
         path = os.fspath(path)
+        extension = os.path.splitext(path)[1].lower().lstrip(".")
+        supported = fig.canvas.get_supported_filetypes()
+        if extension and extension not in supported:
+            names = ", ".join(f".{e}" for e in sorted(supported))
+            raise ValueError(
+                f"`path` must end in an image extension ({names}) or none "
+                f"(PNG). Received: path={path!r}"
+            )
         folder = os.path.dirname(path)
         if folder:
             os.makedirs(folder, exist_ok=True)
         # A user rc file may set savefig.bbox = "tight", which would crop the
         # image and break the documented pixel size: force the full figure.
         with matplotlib.rc_context({"savefig.bbox": "standard"}):
-            fig.savefig(path, dpi=DPI, format="png", facecolor="white")
+            fig.savefig(path, dpi=DPI, format=extension or "png", facecolor="white")
     return fig
 
 

@@ -503,3 +503,15 @@ def test_write_figures(tmp_path, svae):
     for name, figsize in sizes.items():
         assert paths[name] == str(tmp_path / "figs" / f"{name}.png")
         _read_png(paths[name], figsize)
+
+
+def test_image_file_format_follows_the_extension(tmp_path):
+    # Issue #10: `--output s.jpg` wrote PNG bytes under a .jpg name.
+    images = np.linspace(0.0, 1.0, 4 * 8 * 8).reshape(4, 8, 8)
+    magic = {"a.png": b"\x89PNG", "b.jpg": b"\xff\xd8\xff", "c": b"\x89PNG"}
+    for name, start in magic.items():
+        plot_image_grid(images, path=tmp_path / name, figsize=(1, 1))
+        assert (tmp_path / name).read_bytes().startswith(start), name
+    with pytest.raises(ValueError, match=r"image extension .*path='.*d\.xyz'"):
+        plot_image_grid(images, path=tmp_path / "d.xyz", figsize=(1, 1))
+    assert not (tmp_path / "d.xyz").exists()
