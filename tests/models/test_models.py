@@ -218,3 +218,18 @@ def test_one_example_empty_batch_and_nan_inputs_at_inference(kind):
     out = keras.ops.convert_to_numpy(model.decode(z))
     assert np.all(np.isnan(z[0])) and np.all(np.isnan(out[0]))
     assert np.all(np.isfinite(z[1:])) and np.all(np.isfinite(out[1:]))
+
+
+def test_fit_refuses_arrays_a_bernoulli_model_cannot_see():
+    # Issue #10: uint8 0..255 or [-1, 1] data trained "normally" (loss 379);
+    # a NaN pixel turned every weight into NaN. Checked before training.
+    model = _model("beta")
+    model.compile(optimizer="adam")
+    x = _data(8)
+    for bad, seen in ((x * 255, r"\[0, 255\]"), (2 * x - 1, r"\[-1, 1\]")):
+        with pytest.raises(ValueError, match=rf"in {seen}\. Scale it.*x / 255") as e:
+            model.fit(bad, epochs=1, verbose=0)
+        assert 'likelihood="gaussian"' in str(e.value)
+    x[1, 0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="contains NaN or Inf values"):
+        model.fit(x, epochs=1, verbose=0)
