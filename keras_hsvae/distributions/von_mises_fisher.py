@@ -133,7 +133,13 @@ class VonMisesFisher(Distribution):
         w = ops.expand_dims(w, -1)
         # sqrt(1 - w^2) = sqrt((1 - w)(1 + w)) keeps precision as w -> 1.
         sin_sq = one_minus_w * (2.0 - one_minus_w)
-        sin = ops.sqrt(ops.where(sin_sq < 0.0, ops.zeros_like(sin_sq), sin_sq))
+        # w = +-1 exactly (a uniform draw of exactly 0 or 1 for m = 3, a Beta
+        # proposal of 0): sin_sq = 0, where sqrt has an infinite derivative
+        # that turns the zero derivative of sin_sq into NaN. A safe 1 inside
+        # the sqrt, and sin = 0 there (its derivative is 0 at these points).
+        positive = sin_sq > 0.0
+        safe = ops.where(positive, sin_sq, ops.ones_like(sin_sq))
+        sin = ops.where(positive, ops.sqrt(safe), ops.zeros_like(sin_sq))
         tangent = sample_uniform_sphere(shape, self.dim - 1, work, seed)
         z = ops.concatenate([w, ops.expand_dims(sin, -1) * tangent], axis=-1)
         mu = ops.cast(self._mean_direction, work)
