@@ -20,7 +20,12 @@ def prepare_direction_and_concentration(
 
     Returns `(mean_direction, concentration, dim, batch_shape, dtype)`.
     """
-    mu = float_tensor(mean_direction, dtype, "mean_direction")
+    if dtype is not None and compute_dtype(dtype) != backend.standardize_dtype(dtype):
+        # Half types: through float32, so that a value float16 cannot hold
+        # becomes inf (rejected below) instead of a numpy overflow warning.
+        mu = ops.cast(float_tensor(mean_direction, "float32", "mean_direction"), dtype)
+    else:
+        mu = float_tensor(mean_direction, dtype, "mean_direction")
     dtype = backend.standardize_dtype(mu.dtype)
     # Half types: convert through float32 and cast, so that a value float16
     # cannot hold becomes inf (rejected below) instead of a numpy warning.
@@ -44,7 +49,8 @@ def prepare_direction_and_concentration(
         mu_value = concrete_value(mu)
         if mu_value is not None and not np.all(np.isfinite(mu_value)):
             raise ValueError(
-                f"`mean_direction` of {name} must be finite. Received: "
+                f"`mean_direction` of {name} must be finite in {dtype} "
+                f"(float16 overflows above 65504). Received: "
                 f"mean_direction containing {mu_value[~np.isfinite(mu_value)][:3]}"
             )
         kappa_value = concrete_value(kappa)

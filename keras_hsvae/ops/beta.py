@@ -51,6 +51,7 @@ from keras_hsvae.ops.random import seed_generator
 # The Stirling and digamma asymptotic coefficients are shared with
 # `special.py` (one copy of the constants).
 from keras_hsvae.ops.special import _DIGAMMA, _STIRLING
+from keras_hsvae.ops.sphere import min_over_axis
 
 # Shape boost B: proposals are drawn for Gamma(alpha + B). At shape 4 the
 # Marsaglia-Tsang acceptance probability is 0.99203 (it increases with the
@@ -137,7 +138,7 @@ def _log_gamma_parts(shape, alpha, dtype, seed, max_proposals):
     order = ops.reshape(
         ops.arange(max_proposals, dtype="int32"), (max_proposals,) + (1,) * len(shape)
     )
-    first = ops.min(ops.where(accept, order, max_proposals), axis=0)
+    first = min_over_axis(ops.where(accept, order, max_proposals), 0)
     found = first < max_proposals
     index = ops.expand_dims(ops.minimum(first, max_proposals - 1), 0)
     chosen = ops.stop_gradient(ops.take_along_axis(eps, index, axis=0)[0])

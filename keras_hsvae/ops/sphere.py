@@ -35,6 +35,20 @@ def row_max(x):
     return ops.where(finite, top, ops.full_like(top, math.nan))
 
 
+def min_over_axis(x, axis):
+    """`ops.min(x, axis)`, with an empty result for an empty `x` on every backend.
+
+    (Keras refuses the min of an empty tensor on TensorFlow and PyTorch; the
+    rejection samplers reduce over their proposals for every element of a
+    batch that may be empty.)
+    """
+    x = ops.convert_to_tensor(x)
+    if any(d == 0 for d in x.shape):
+        shape = tuple(d for i, d in enumerate(x.shape) if i != axis % len(x.shape))
+        return ops.zeros(shape, x.dtype)
+    return ops.min(x, axis=axis)
+
+
 def row_max_abs(x):
     """`max_j |x_j|` over the last axis (kept); see `row_max` for the limits."""
     return row_max(ops.abs(ops.convert_to_tensor(x)))

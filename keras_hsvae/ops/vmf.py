@@ -27,6 +27,7 @@ from keras_hsvae.ops._gradient import with_gradient
 from keras_hsvae.ops.bessel import bessel_iv_ratio, bessel_parts
 from keras_hsvae.ops.random import seed_generator
 from keras_hsvae.ops.special import log_sphere_area
+from keras_hsvae.ops.sphere import min_over_axis
 
 # Default number of Wood proposals per draw. The acceptance probability is
 # >= 0.65 for every (m, kappa) (measured: minimum 0.655 at m = 2, kappa ->
@@ -293,7 +294,7 @@ def _wood_accepted_proposal(shape, m1, a, b, d, seed, max_proposals, dtype):
         # 1 - (1 - b) eps = (1 - eps) + b eps keeps precision when eps -> 1.
         t = 2.0 * a * b / ((1.0 - eps) + b * eps)
         accept = m1 * ops.log(t) - t + d >= ops.log(1.0 - u)
-        first = ops.min(ops.where(accept, order, per_round), axis=0)
+        first = min_over_axis(ops.where(accept, order, per_round), 0)
         found = first < per_round
         pick = ops.take_along_axis(
             eps, ops.expand_dims(ops.minimum(first, per_round - 1), 0), axis=0
