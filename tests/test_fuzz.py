@@ -112,7 +112,12 @@ def model():
 
 @SETTINGS
 @given(
-    shape=st.lists(st.integers(0, 4), min_size=1, max_size=5),
+    # Half the shapes are batches the encoder takes, (B, 4, 4, 1) with B
+    # in 0..4; the rest random (a missing batch axis, wrong sizes).
+    shape=st.one_of(
+        st.integers(0, 4).map(lambda b: [b, 4, 4, 1]),
+        st.lists(st.integers(0, 4), min_size=1, max_size=5),
+    ),
     fill=values,
     poison=st.booleans(),
 )
