@@ -201,8 +201,9 @@ def _check_target(filepath, overwrite):
     if entries and not overwrite:
         what = "a SavedModel" if "saved_model.pb" in entries else "a non-empty folder"
         raise ValueError(
-            f"`filepath` is {what}; pass overwrite=True to replace it (or choose "
-            f"another folder). Received: filepath={filepath!r}"
+            f"`filepath` is {what}; pass overwrite=True (hsvae export "
+            f"--overwrite) to replace it, or choose another folder. Received: "
+            f"filepath={filepath!r}"
         )
     try:
         os.makedirs(filepath, exist_ok=True)
