@@ -16,6 +16,12 @@ a shipped preset computes without failing a test. Each file holds:
 - `decode_latents`: `model.decode(latents)`;
 - `source`: the code the outputs were computed with (a string).
 
+Graph presets (dataset `cora`) hold, instead of `images`, the inputs of a
+fixed 8-node subgraph of Cora (the first 8 nodes of a breadth-first search
+from node 0): `features` (1, 8, F) and the normalized `adjacency` (1, 8, 8)
+of `keras_hsvae.models.graph_inputs`; `embed` is then (1, 8, m) and
+`decode_embed` (1, 8, 8) link probabilities.
+
 Record a preset's golden file once, from the code that trained it, and never
 regenerate it to make a failing test pass. The file of `svae_mnist_10d` was
 computed from commit 721328e (before the model refactor of issue #8) with
@@ -40,11 +46,35 @@ NUM_LATENTS = 4
 LATENT_SEED = 20240901
 
 
+def graph_golden_inputs(graph):
+    """`graph_inputs` of the first 8 nodes of a breadth-first search from 0."""
+    from keras_hsvae.models import graph_inputs
+
+    adjacency = graph.adjacency
+    order, frontier = [0], [0]
+    while frontier and len(order) < NUM_IMAGES:
+        node = frontier.pop(0)
+        for neighbour in np.flatnonzero(adjacency[node]).tolist():
+            if neighbour not in order and len(order) < NUM_IMAGES:
+                order.append(neighbour)
+                frontier.append(neighbour)
+    nodes = np.array(order)
+    return graph_inputs(graph.features[nodes], adjacency[np.ix_(nodes, nodes)])
+
+
 def golden_outputs(model, images):
-    """The recorded outputs of `model` on `images` (a dict of numpy arrays)."""
+    """The recorded outputs of `model` on `images` (a dict of numpy arrays).
+
+    `images` is an array, or for graph models the dict of `graph_inputs`.
+    """
     from keras import ops
 
-    images = np.asarray(images, dtype="float32")
+    if isinstance(images, dict):
+        inputs = {key: np.asarray(value, "float32") for key, value in images.items()}
+        images = inputs
+    else:
+        images = np.asarray(images, dtype="float32")
+        inputs = {"images": images}
     embedded = ops.convert_to_numpy(model.embed(images))
     rng = np.random.default_rng(LATENT_SEED)
     directions = rng.standard_normal((NUM_LATENTS, embedded.shape[-1]))
@@ -52,7 +82,7 @@ def golden_outputs(model, images):
     radius = np.linalg.norm(embedded, axis=-1).mean()
     latents = (directions * radius).astype("float32")
     return {
-        "images": images,
+        **inputs,
         "embed": embedded,
         "decode_embed": ops.convert_to_numpy(model.decode(model.embed(images))),
         "latents": latents,
@@ -82,13 +112,13 @@ def main():
             print(f"{name}: {target} exists (use --force to overwrite)")
             continue
         model = presets.load_preset(os.fspath(ZOO / name))
-        images = data.load(
-            presets.PRESETS[name]["dataset"],
-            "test",
-            data_dir=args.data_dir,
-            download=False,
-            as_numpy=True,
-        )[:NUM_IMAGES]
+        dataset = presets.PRESETS[name]["dataset"]
+        if dataset in ("cora", "citeseer", "pubmed"):
+            images = graph_golden_inputs(data.load(dataset, data_dir=args.data_dir))
+        else:
+            images = data.load(
+                dataset, "test", data_dir=args.data_dir, download=False, as_numpy=True
+            )[:NUM_IMAGES]
         outputs = golden_outputs(model, images)
         source = f"{args.source} keras {keras.__version__} {keras.backend.backend()}"
         np.savez(target, source=np.array(source.strip()), **outputs)

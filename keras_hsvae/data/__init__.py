@@ -5,10 +5,13 @@
 backend, or numpy arrays with `as_numpy=True`. `list_datasets()` gives the
 names. See `load` for where files are looked for and for each dataset's
 conventions (CelebA crop, dynamic binarization seeding, the synthetic
-`vmf_circle` construction of `make_vmf_circle`).
+`vmf_circle` construction of `make_vmf_circle`). The citation graphs
+(`cora`, `citeseer`, `pubmed`) load as a `Graph`; `split_edges` holds out
+links for link prediction.
 """
 
 from keras_hsvae.data._errors import DatasetCorruptError, DatasetNotFoundError
+from keras_hsvae.data._graphs import EdgeSplit, Graph, split_edges
 from keras_hsvae.data._load import list_datasets, load
 from keras_hsvae.data._sources import ENV_VAR
 from keras_hsvae.data._synthetic import make_vmf_circle
@@ -25,7 +28,10 @@ __all__ = [
     "binarize",
     "DatasetCorruptError",
     "DatasetNotFoundError",
+    "EdgeSplit",
+    "Graph",
     "list_datasets",
     "load",
     "make_vmf_circle",
+    "split_edges",
 ]

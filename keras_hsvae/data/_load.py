@@ -9,6 +9,7 @@ seeded Bernoulli draw of `dynamic_binarized_mnist`).
 import numpy as np
 
 from keras_hsvae._optional import import_optional, require
+from keras_hsvae.data._graphs import GRAPH_DATASETS, load_graph
 from keras_hsvae.data._sources import SPECS, find_source
 
 # Batch size used internally to materialize a split for `as_numpy=True`.
@@ -27,10 +28,10 @@ def list_datasets():
     Example:
 
     >>> from keras_hsvae.data import list_datasets
-    >>> "mnist" in list_datasets()
-    True
+    >>> "mnist" in list_datasets(), "cora" in list_datasets()
+    (True, True)
     """
-    return sorted(SPECS)
+    return sorted([*SPECS, *GRAPH_DATASETS])
 
 
 def load(
@@ -54,6 +55,14 @@ def load(
     Images are float32 in [0, 1] with shape (H, W, C): (28, 28, 1) for the
     MNIST family and Omniglot, (32, 32, 3) for CIFAR-10, (64, 64, 3) for
     CelebA. `vmf_circle` gives float32 vectors of shape (100,) instead.
+
+    The citation graphs `cora`, `citeseer` and `pubmed` are returned whole
+    as a `keras_hsvae.data.Graph` (node `features`, undirected `edges`,
+    `labels`, and the dense `adjacency`), read with numpy only from the
+    Planetoid files `ind.<name>.*` under `data_dir` or `$KERAS_HSVAE_DATA`
+    (folders `<name>-planetoid/`, `<name>/`, `planetoid/` or the root),
+    assembled as in Kipf & Welling's GCN code; there is no tfds fallback and
+    no other argument applies (`split_edges` makes the link split).
 
     Sources, in order: local files under `data_dir`, then under
     `$KERAS_HSVAE_DATA` (each as `<root>/<dataset folder>/` or `<root>/`,
@@ -141,6 +150,8 @@ def load(
     >>> x.shape, y.shape
     ((2000, 100), (2000,))
     """
+    if name in GRAPH_DATASETS:
+        return _load_graph(name, split, data_dir, options, with_labels, as_numpy)
     spec = _get_spec(name)
     split = _check_split(spec, split)
     options = _check_options(spec, options)
@@ -187,6 +198,16 @@ def load(
         shuffle_buffer_size=shuffle_buffer_size,
         drop_remainder=drop_remainder,
     )
+
+
+def _load_graph(name, split, data_dir, options, with_labels, as_numpy):
+    if split not in ("train", "all") or options:
+        raise ValueError(
+            f"Dataset {name!r} is one whole graph: load it with data_dir only "
+            "and split its links with `keras_hsvae.data.split_edges`. Received: "
+            f"split={split!r}, options={options!r}"
+        )
+    return load_graph(name, data_dir=data_dir)
 
 
 def _get_spec(name):

@@ -36,6 +36,10 @@ from keras_hsvae.evaluation._likelihood import (
     importance_sampled_log_likelihood,
     reconstruction_mse,
 )
+from keras_hsvae.evaluation._link_prediction import (
+    evaluate_link_prediction,
+    link_prediction_scores,
+)
 from keras_hsvae.evaluation._wasserstein import (
     random_directions,
     sliced_wasserstein_distance,
@@ -48,6 +52,7 @@ __all__ = [
     "InceptionFeatures",
     "describe_feature_extractor",
     "elbo",
+    "evaluate_link_prediction",
     "evaluate_model",
     "feature_statistics",
     "frechet_distance",
@@ -56,6 +61,7 @@ __all__ = [
     "importance_sampled_log_likelihood",
     "knn_accuracy",
     "knn_predict",
+    "link_prediction_scores",
     "posterior_collapse",
     "posterior_means",
     "random_directions",

@@ -10,6 +10,14 @@ from keras_hsvae.models.builders import (
     resnet_decoder,
     resnet_encoder,
 )
+from keras_hsvae.models.graph_vae import (
+    NVGAE,
+    SVGAE,
+    GraphVAE,
+    graph_inputs,
+    reconstruction_target,
+    weighted_edge_cross_entropy,
+)
 from keras_hsvae.models.hsc_vae import HSCVAE
 from keras_hsvae.models.likelihoods import Bernoulli, Gaussian, Likelihood, PNorm
 from keras_hsvae.models.product_svae import ProductSVAE
@@ -21,16 +29,22 @@ __all__ = [
     "Bernoulli",
     "BetaVAE",
     "Gaussian",
+    "GraphVAE",
     "HSCVAE",
     "Likelihood",
+    "NVGAE",
     "PNorm",
     "ProductSVAE",
     "SAE",
     "SVAE",
+    "SVGAE",
     "conv_decoder",
     "conv_encoder",
+    "graph_inputs",
     "mlp_decoder",
     "mlp_encoder",
+    "reconstruction_target",
     "resnet_decoder",
     "resnet_encoder",
+    "weighted_edge_cross_entropy",
 ]

@@ -9,6 +9,7 @@ dict like `svae_presets` and add it to `_PRESET_DICTS`.
 
 import warnings
 
+from keras_hsvae.presets.graph_presets import graph_presets
 from keras_hsvae.presets.svae_presets import svae_presets
 from keras_hsvae.presets.zoo_presets import zoo_presets
 
@@ -17,6 +18,7 @@ ENTRY_KEYS = ("model", "description", "params", "dataset", "path")
 _PRESET_DICTS = (
     svae_presets,
     zoo_presets,
+    graph_presets,
 )
 
 

@@ -113,11 +113,14 @@ def test_list_datasets_names_every_dataset():
         [
             "binarized_mnist",
             "celeb_a",
+            "citeseer",
             "cifar10",
+            "cora",
             "dynamic_binarized_mnist",
             "fashion_mnist",
             "mnist",
             "omniglot",
+            "pubmed",
             "vmf_circle",
         ]
     )
