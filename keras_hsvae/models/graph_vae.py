@@ -130,16 +130,16 @@ class GraphVAE(keras.Model):
     Example:
 
     >>> import numpy as np
-    >>> from keras_hsvae.models import SVGAE, graph_inputs, reconstruction_target
+    >>> from keras_hsvae.models import NVGAE, graph_inputs, reconstruction_target
     >>> a = np.zeros((6, 6), "float32")
     >>> a[[0, 1, 2, 3, 4], [1, 2, 3, 4, 5]] = 1
     >>> a = a + a.T
-    >>> model = SVGAE(input_dim=6, latent_dim=3, hidden_dim=8, seed=0)
+    >>> model = NVGAE(input_dim=6, latent_dim=3, hidden_dim=8, seed=0)
     >>> model.compile(optimizer="adam")
     >>> inputs = graph_inputs(np.eye(6), a)
     >>> history = model.fit(inputs, reconstruction_target(a), epochs=2, verbose=0)
     >>> sorted(history.history)
-    ['concentration', 'kl', 'loss', 'reconstruction']
+    ['kl', 'loss', 'reconstruction']
     >>> tuple(model.embed(inputs).shape)
     (1, 6, 3)
 
