@@ -220,8 +220,8 @@ def write_golden(name, preset_dir, data_dir):
     np.savez(preset_dir / GOLDEN_FILE, source=np.array(source), **outputs)
 
 
-def evaluate(name, preset_dir, data_dir):
-    """Step 2: `hsvae evaluate` on the whole test split, in a child process."""
+def evaluate_command(name, preset_dir, data_dir):
+    """The `hsvae evaluate` argv, and the same command as the card shows it."""
     command = [
         sys.executable,
         "-m",
@@ -241,13 +241,19 @@ def evaluate(name, preset_dir, data_dir):
         "--output",
         os.fspath(preset_dir / EVALUATION_FILE),
     ]
-    env = {**os.environ, "KERAS_BACKEND": EVALUATION_BACKEND}
-    subprocess.run(command, check=True, env=env, cwd=ROOT)
     shown = ["python", "-m", "keras_hsvae", *command[3:]]
     shown[shown.index("--data-dir") + 1] = "$KERAS_HSVAE_DATA"
     shown[4] = f"zoo/{name}"
     shown[-1] = f"zoo/{name}/{EVALUATION_FILE}"
-    return " ".join(shown)
+    return command, " ".join(shown)
+
+
+def evaluate(name, preset_dir, data_dir):
+    """Step 2: `hsvae evaluate` on the whole test split, in a child process."""
+    command, shown = evaluate_command(name, preset_dir, data_dir)
+    env = {**os.environ, "KERAS_BACKEND": EVALUATION_BACKEND}
+    subprocess.run(command, check=True, env=env, cwd=ROOT)
+    return shown
 
 
 def _fmt(value, digits=2):
@@ -340,6 +346,7 @@ Reproduces: {recipe.get("reproduces", "")}. Latent: {meta["latent"]}.
 
 ```python
 import keras_hsvae
+
 model = keras_hsvae.from_preset("{name}")
 ```
 
@@ -521,6 +528,42 @@ def table1_record(names):
     }
 
 
+README_START = "<!-- zoo-table1:start (python zoo/publish.py --index) -->"
+README_END = "<!-- zoo-table1:end -->"
+
+
+def readme_table(record):
+    """The README's rows for the Table 1 presets: ours beside the paper's."""
+    paper = _read_json(PAPER_FILE)
+    lines = [
+        "| preset | model | latent | epochs (best) | test log p(x), K = 500 | "
+        "paper (quoted) | status |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    rows = sorted(record["rows"], key=lambda r: (r["latent_dim"], r["model"]))
+    for r in rows:
+        d = r["latent_dim"]
+        latent = f"S^{d} in R^{d + 1}" if r["model"] == "S-VAE" else f"R^{d}"
+        quoted = paper.get(r["preset"], {}).get("log_likelihood")
+        lines.append(
+            f"| `{r['preset']}` | {r['model']} | {latent} | {r['epochs']} "
+            f"({r['best_epoch']}) | {r['log_likelihood']:.2f} | "
+            f"{_fmt(quoted)} | {r['status']} |"
+        )
+    return "\n".join(lines)
+
+
+def write_readme_table(record):
+    path = ROOT / "README.md"
+    text = path.read_text()
+    if README_START not in text or README_END not in text:
+        raise SystemExit(f"{path}: no {README_START} ... {README_END} block")
+    head, rest = text.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    block = f"{README_START}\n{readme_table(record)}\n{README_END}"
+    path.write_text(head + block + tail)
+
+
 def index():
     names = zoo_presets()
     write_registry(names)
@@ -528,6 +571,7 @@ def index():
     if record["rows"]:
         path = ROOT / "experiments" / "results" / "svae_mnist_zoo.json"
         path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+        write_readme_table(record)
     subprocess.run(
         [sys.executable, os.fspath(ZOO_DIR / "build_presets.py"), "--readme-only"],
         check=True,
@@ -548,11 +592,21 @@ def main(argv=None):
         "--interim", action="store_true", help="publish unfinished runs too"
     )
     parser.add_argument("--index", action="store_true", help="regenerate indexes")
+    parser.add_argument(
+        "--cards-only",
+        action="store_true",
+        help="re-render the model cards of NAMEs from their folders",
+    )
     parser.add_argument("--data-dir", default=train_zoo.data_dir())
     args = parser.parse_args(argv)
     if not args.names and not args.index:
         parser.error("give run names and/or --index")
     for name in args.names:
+        if args.cards_only:
+            preset_dir = ZOO_DIR / name
+            _, shown = evaluate_command(name, preset_dir, args.data_dir)
+            card(name, preset_dir, shown)
+            continue
         publish(name, args.interim, args.data_dir)
     if args.index:
         index()
