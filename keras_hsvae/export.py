@@ -171,6 +171,13 @@ def export_saved_model(model, filepath, sampler=None, overwrite=False):
             "`sampler` must be None or a callable `sampler(n, seed)`. "
             f"Received: sampler={sampler!r}"
         )
+    # Without TensorFlow nothing can be written: say so before the target
+    # folder is created (and here, not in a child process).
+    in_tensorflow = keras.backend.backend() == "tensorflow"
+    if in_tensorflow:
+        tf = import_optional("tensorflow", "keras_hsvae.export")
+    else:
+        require("tensorflow", "keras_hsvae.export")
     filepath = _check_target(filepath, overwrite)
     input_shape = _input_shape(model)
     # Build every layer now, on the model's own backend: variables cannot be
@@ -178,12 +185,9 @@ def export_saved_model(model, filepath, sampler=None, overwrite=False):
     # posterior weights on the way to a TensorFlow process.
     if not model.built:
         model(ops.zeros((1,) + input_shape, "float32"), training=False)
-    if keras.backend.backend() != "tensorflow":
-        # Fail here, not in the child process, when TensorFlow is absent.
-        require("tensorflow", "keras_hsvae.export")
+    if not in_tensorflow:
         _export_in_tensorflow_process(model, filepath, sampler)
         return
-    tf = import_optional("tensorflow", "keras_hsvae.export")
 
     module, signatures = _build_module(model, sampler)
     tf.saved_model.save(module, filepath, signatures=signatures)

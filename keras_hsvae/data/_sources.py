@@ -545,8 +545,9 @@ def find_source(
         # offline download retries for minutes and leaves partial files).
         if not Path(data_dir).expanduser().is_dir():
             raise DatasetNotFoundError(
-                f"`data_dir` is not a folder. Received: data_dir="
-                f"{os.fspath(data_dir)!r}"
+                _missing_folder_message(
+                    spec, split, need_labels, data_dir, tfds_data_dir
+                )
             )
         download = False
     roots = _roots(data_dir)
@@ -571,13 +572,44 @@ def find_source(
     ) from tfds_error
 
 
-def _not_found_message(spec, split, need_labels, roots, download, tfds_data_dir, err):
+def _expected_files(spec, split, need_labels):
+    """The folders and the lines describing the local files of a split."""
     folders = ", ".join(f"{sub}/" for sub in spec.folders)
-    lines = [f"Dataset {spec.name!r} (split {split!r}) was not found."]
     files = [
         f"    - {fmt.description}: {fmt.describe(split, need_labels)}"
         for fmt in spec.formats
     ]
+    return folders, files
+
+
+def _provide_line(download):
+    return (
+        f"To provide the data: put the files in a folder and pass data_dir=... or "
+        f"set {ENV_VAR}=<folder>"
+        + ("." if download else ", or call load(..., download=True) (needs network).")
+    )
+
+
+def _missing_folder_message(spec, split, need_labels, data_dir, tfds_data_dir):
+    folders, files = _expected_files(spec, split, need_labels)
+    where = tfds_data_dir if tfds_data_dir is not None else "its default folder"
+    lines = [
+        f"`data_dir` is not a folder: {os.fspath(data_dir)} does not exist "
+        f"(dataset {spec.name!r}, split {split!r}). Received: data_dir="
+        f"{os.fspath(data_dir)!r}",
+        f"Local files would be, under {folders} or directly in that folder:",
+        *files,
+        "A named data_dir is never replaced by a download; without data_dir, "
+        f"tensorflow-datasets is tried: tfds.load({spec.tfds_name!r}, "
+        f"split={spec.tfds_splits.get(split, split)!r}, download=False) in {where}.",
+        _provide_line(False),
+    ]
+    return "\n".join(lines)
+
+
+def _not_found_message(spec, split, need_labels, roots, download, tfds_data_dir, err):
+    folders, files = _expected_files(spec, split, need_labels)
+    lines = [f"Dataset {spec.name!r} (split {split!r}) was not found."]
     if roots:
         lines.append("Local files looked for:")
         for root, origin in roots:
@@ -598,11 +630,7 @@ def _not_found_message(spec, split, need_labels, roots, download, tfds_data_dir,
         f"split={spec.tfds_splits[split]!r}, download={download}) in {where} "
         f"failed: {type(err).__name__}: {_first_line(err)}"
     )
-    lines.append(
-        f"To provide the data: put the files in a folder and pass data_dir=... or "
-        f"set {ENV_VAR}=<folder>"
-        + ("." if download else ", or call load(..., download=True) (needs network).")
-    )
+    lines.append(_provide_line(download))
     return "\n".join(lines)
 
 
