@@ -15,15 +15,13 @@ import codecs
 import collections
 import dataclasses
 import io
-import os
 import pickle
-from pathlib import Path
 
 import numpy as np
 
 from keras_hsvae.data._errors import DatasetCorruptError, DatasetNotFoundError
+from keras_hsvae.data._sources import ENV_VAR, _roots
 
-ENV_VAR = "KERAS_HSVAE_DATA"
 PLANETOID_PARTS = ("x", "y", "tx", "ty", "allx", "ally", "graph", "test.index")
 
 # name -> (description, local folder names, number of nodes in the full file)
@@ -172,12 +170,7 @@ def _matrix(value, path):
 
 
 def _find_planetoid(name, data_dir):
-    roots = []
-    if data_dir is not None:
-        roots.append((Path(data_dir).expanduser(), "data_dir argument"))
-    env = os.environ.get(ENV_VAR)
-    if env:
-        roots.append((Path(env).expanduser(), f"${ENV_VAR}"))
+    roots = _roots(data_dir)
     folders = GRAPH_DATASETS[name][1]
     tried = []
     for root, origin in roots:
