@@ -8,10 +8,14 @@ BIN := $(VENV)/bin
 PINNED := "tensorflow-cpu==2.21.*" "keras==3.15.*" "tensorflow-probability==0.25.*" \
 	"tensorflow-datasets==4.9.*" importlib_resources "numpy>=1.26,<2.5" \
 	"matplotlib==3.11.*" "scikit-learn==1.9.*" "scipy==1.17.*"
-TEST_PINNED := "jax[cpu]==0.10.*" "torch==2.13.0" "pytest>=8" mpmath hypothesis \
-	"ruff==0.17.*"
+TEST_PINNED := "jax[cpu]==0.10.*" "torch==2.13.0" "pytest>=8" "pytest-xdist==3.*" \
+	mpmath hypothesis "ruff==0.17.*"
 BACKENDS ?= tensorflow jax torch
 PYTEST_ARGS ?=
+# Two pytest workers per backend (CI has 2 cores; most tests are bound by one
+# core's tracing and compilation). Whole files go to one worker, so each
+# file's tests keep their order. PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
 
 .PHONY: demo test lint format venv clean-venv bench
 
@@ -39,7 +43,8 @@ test: $(BIN)/.test-installed
 	$(BIN)/ruff check .
 	@set -e; for b in $(BACKENDS); do \
 		echo "=== pytest, KERAS_BACKEND=$$b ==="; \
-		KERAS_BACKEND=$$b $(BIN)/python -m pytest -q $(PYTEST_ARGS); \
+		KERAS_BACKEND=$$b $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) \
+			--dist loadfile --durations 15 $(PYTEST_ARGS); \
 	done
 
 lint: $(BIN)/.test-installed
