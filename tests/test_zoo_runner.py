@@ -166,3 +166,98 @@ def test_recipes_follow_the_paper_conventions():
         assert sum(recipe["model_kwargs"]["shell_dims"]) == 41
         assert (recipe["max_epochs"], recipe["kl_warmup_epochs"]) == (300, 100)
         assert recipe["patience"] == 50
+
+
+def test_kl_weight_follows_a_recipe_beta_schedule():
+    runner = _runner()
+    # The HSC-VAE recipe's sqrt stage, falling from 1 to 0 over 100 epochs:
+    # beta(e) = 1 - sqrt(e / 100), then 0.
+    recipe = {
+        "beta_schedule": {
+            "schedule": "sqrt",
+            "start": 0.0,
+            "end": 1.0,
+            "epochs": 100,
+            "direction": "decrease",
+        },
+        "kl_warmup_epochs": 0,
+        "model_kwargs": {"beta": 1.0},
+    }
+    weights = [runner.kl_weight(recipe, e) for e in (0, 1, 25, 64, 100, 250)]
+    assert weights == pytest.approx([1.0, 0.9, 0.5, 0.2, 0.0, 0.0], abs=1e-12)
+    recipe["beta_schedule"]["direction"] = "increase"
+    assert runner.kl_weight(recipe, 25) == pytest.approx(0.5)
+    assert runner.kl_weight(recipe, 4) == pytest.approx(0.2)
+
+
+def test_validation_loss_of_each_model_family():
+    runner = _runner()
+    # VAEs: reconstruction + KL; HSC-VAE: + unweighted regularizer; SAE: alone.
+    assert runner.validation_loss({"reconstruction": 90.0, "kl": 20.5}) == 110.5
+    hsc = {"reconstruction": 20.0, "regularizer": 1.25, "loss": 20.3}
+    assert runner.validation_loss(hsc) == 21.25
+    assert runner.validation_loss({"reconstruction": 2.5, "loss": 2.5}) == 2.5
+
+
+def test_grey_recipes_keep_grey_levels(tmp_path):
+    runner = _runner()
+    grey = np.random.default_rng(0).random((64, 4, 4, 1)).astype("float32")
+    np.savez(tmp_path / "tiny.npz", x_train=grey)
+    recipe = _recipe(
+        tmp_path / "tiny.npz",
+        binarization="none",
+        validation={"size": 16, "split_seed": 0},
+    )
+    x_train, x_val = runner.load_data(recipe)
+    train_idx, val_idx = runner.split_train_validation(64, 16, 0)
+    np.testing.assert_array_equal(x_val, grey[val_idx])
+    np.testing.assert_array_equal(x_train, grey[train_idx])
+    batches = runner.training_batches(recipe, x_train)
+    # The order of DynamicBinarization (seeded per epoch), no Bernoulli draw.
+    batches.epoch = 3
+    order = np.random.default_rng([0, 3]).permutation(48)
+    np.testing.assert_array_equal(batches[1], x_train[order[16:32]])
+    assert len(batches) == 3
+    # Binarized recipes still get Bernoulli draws.
+    binary = runner.training_batches(_recipe(tmp_path / "tiny.npz"), x_train)
+    assert set(np.unique(binary[0])) <= {0.0, 1.0}
+
+
+@pytest.mark.slow  # trains 2 epochs of an HSC-VAE; first compilations
+def test_select_last_keeps_the_last_epoch(tmp_path):
+    runner = _runner()
+    grey = np.random.default_rng(0).random((64, 4, 4, 1)).astype("float32")
+    np.savez(tmp_path / "tiny.npz", x_train=grey)
+    recipe = _recipe(
+        tmp_path / "tiny.npz",
+        model="HSCVAE",
+        latent_dim=4,
+        model_kwargs={"prior": "compressed", "beta": 1.0, "likelihood": "gaussian"},
+        binarization="none",
+        validation={"size": 16, "split_seed": 0},
+        beta_schedule={
+            "schedule": "sqrt",
+            "start": 0.0,
+            "end": 1.0,
+            "epochs": 4,
+            "direction": "decrease",
+        },
+        select="last",
+        max_epochs=2,
+        patience=2,
+        kl_warmup_epochs=0,
+        preset_dir=str(tmp_path / "preset"),
+    )
+    del recipe["ll"]
+    state_dir = tmp_path / "run"
+    assert runner.train_run("hsc", recipe, state_dir, log=print) == "finished"
+    state = runner.read_state(state_dir)
+    history = runner.read_history(state_dir)
+    assert (state["epoch"], state["best_epoch"], state["finished"]) == (
+        2,
+        1,
+        "max_epochs",
+    )
+    assert [r["kl_weight"] for r in history] == pytest.approx([1.0, 0.5])
+    assert state["best_val_loss"] == history[-1]["val_loss"]
+    assert {"val_regularizer", "val_reconstruction"} <= set(history[-1])

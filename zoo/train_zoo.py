@@ -15,8 +15,10 @@ finished run (early-stopped or at its maximum epochs) is skipped.
 
 Per epoch `e` (counted from 0) a run:
 
-1. sets the KL weight (linear warm-up: `e / kl_warmup_epochs`, capped at 1),
-   the model's sampler seeds (the stream of their initial state advanced by
+1. sets the KL weight (linear warm-up: `e / kl_warmup_epochs`, capped at 1;
+   or the recipe's `beta_schedule`, the arguments of
+   `keras_hsvae.callbacks.BetaSchedule`), the model's sampler seeds (the
+   stream of their initial state advanced by
    `e * EPOCH_SEED_STRIDE`, as `keras_hsvae.training.EpochSeeds`) and the
    data's epoch (`DynamicBinarization`: batches and Bernoulli draws are
    functions of `(seed, e)`), then runs `model.fit` for one epoch;
@@ -24,13 +26,17 @@ Per epoch `e` (counted from 0) a run:
    exact KL): `val_loss = reconstruction + kl`, the negative ELBO with the
    mode in place of a posterior draw and beta = 1 whatever the warm-up. It
    is NOT the ELBO (which averages over posterior draws); it is the
-   deterministic early-stopping criterion. Every `ll_every` epochs the
+   deterministic early-stopping criterion. Models without a KL term use
+   `reconstruction + regularizer` (HSC-VAE, unweighted) or `reconstruction`
+   (SAE). Every `ll_every` epochs the
    importance-sampled log-likelihood of the first `ll_examples` validation
    images with `ll_samples` draws (`keras_hsvae.evaluation`) is added for
    the LL-against-epoch curve;
 3. keeps the weights with the lowest `val_loss`; stops when `patience`
    epochs pass without improvement (counted only once the warm-up is over)
-   or at `max_epochs`;
+   or at `max_epochs`. A recipe with `"select": "last"` (a fixed-length
+   protocol such as the HSC-VAE paper's 300 epochs) keeps the last epoch's
+   weights instead and never stops early;
 4. checkpoints into `zoo/runs/<name>/`: `state.json` (the commit point,
    written last by `os.replace`) names epoch-stamped `weights-EEEE.npz`
    (`model.get_weights()`), `optimizer-EEEE.npz` (`optimizer.variables`,
@@ -55,6 +61,9 @@ training images with a seeded permutation into 50,000 for training and
 10,000 for validation; the validation images are binarized once
 (`binarize(x, validation_binarization_seed)`). Static runs
 (`binarized_mnist`) use that dataset's own train / validation splits.
+Grey-level runs (`"binarization": "none"`, MNIST or Fashion-MNIST with a
+squared-error or p-norm loss) split the same way and keep the grey levels;
+their batches are shuffled per epoch as the dynamic ones (`SeededBatches`).
 """
 
 import argparse
@@ -90,6 +99,9 @@ IDLE_SLEEP = 120
 
 # Mirrors `keras_hsvae.training.EPOCH_SEED_STRIDE` (used if it is missing).
 DEFAULT_EPOCH_SEED_STRIDE = 2**20
+
+# Grey-level datasets (`"binarization": "none"`), loaded as [0, 1] floats.
+GREY_DATASETS = ("mnist", "fashion_mnist")
 
 
 def data_dir():
@@ -248,16 +260,56 @@ def load_data(recipe):
     elif dataset == "binarized_mnist":
         x_train = _load_cached("binarized_mnist", "train")
         return x_train, _load_cached("binarized_mnist", "validation")
-    elif dataset == "mnist":
-        x = _load_cached("mnist", "train")
+    elif dataset in GREY_DATASETS:
+        x = _load_cached(dataset, "train")
     else:
         raise ValueError(f"Unknown recipe dataset. Received: dataset={dataset!r}")
     validation = recipe["validation"]
     train_idx, val_idx = split_train_validation(
         len(x), validation["size"], validation["split_seed"]
     )
+    if is_grey(recipe):
+        return x[train_idx], x[val_idx]
     x_val = data.binarize(x[val_idx], seed=validation["binarization_seed"])
     return x[train_idx], x_val
+
+
+def is_grey(recipe):
+    """Whether a recipe trains on grey levels (`"binarization": "none"`)."""
+    return recipe.get("binarization") == "none"
+
+
+def training_batches(recipe, x_train):
+    """The seeded, per-epoch shuffled batches `model.fit` reads."""
+    from keras_hsvae.data import DynamicBinarization
+
+    cls = seeded_batches_class() if is_grey(recipe) else DynamicBinarization
+    return cls(x_train, recipe["batch_size"], seed=recipe["seed"], shuffle=True)
+
+
+def seeded_batches_class():
+    """`SeededBatches`, defined on first use (`status` needs no Keras)."""
+    from keras_hsvae.data import DynamicBinarization
+
+    class SeededBatches(DynamicBinarization):
+        """`DynamicBinarization`'s seeded batches, grey levels as they are.
+
+        The same per-epoch order (`np.random.default_rng([seed, epoch])`) and
+        epoch bookkeeping, without the Bernoulli draw: for squared-error and
+        p-norm models trained on grey images.
+        """
+
+        def __getitem__(self, index):
+            if not 0 <= index < len(self):
+                raise IndexError(
+                    f"Batch index out of range [0, {len(self)}). "
+                    f"Received: index={index}"
+                )
+            rows = self.order()[index * self.batch_size : (index + 1) * self.batch_size]
+            self._read.add(index)
+            return self.x[rows]
+
+    return SeededBatches
 
 
 # --------------------------------------------------------------------------
@@ -335,6 +387,16 @@ class _EpochSeeds:
 
 
 def kl_weight(recipe, epoch):
+    """The KL (or regularizer) weight of epoch `epoch`, counted from 0.
+
+    A recipe's `beta_schedule` holds `keras_hsvae.callbacks.BetaSchedule`
+    arguments (e.g. the HSC-VAE's sqrt stage); otherwise the weight is the
+    model's `beta` after a linear warm-up of `kl_warmup_epochs` epochs.
+    """
+    if "beta_schedule" in recipe:
+        from keras_hsvae.callbacks import BetaSchedule
+
+        return float(BetaSchedule(**recipe["beta_schedule"]).beta(epoch))
     warmup = recipe.get("kl_warmup_epochs", 0)
     beta = recipe.get("model_kwargs", {}).get("beta", 1.0)
     if not warmup:
@@ -347,6 +409,18 @@ def _set_kl_weight(model, value):
 
     for variable in beta_weight_variables(model):
         variable.assign(value)
+
+
+def validation_loss(val):
+    """The early-stopping criterion from `model.evaluate`'s dict.
+
+    `reconstruction + kl` (beta = 1 whatever the schedule) for the VAEs;
+    `reconstruction + regularizer` (unweighted) for the HSC-VAE, which has
+    a regularizer in hyperspherical coordinates instead of a KL term;
+    `reconstruction` for the SAE, which has neither.
+    """
+    extra = val.get("kl", val.get("regularizer", 0.0))
+    return float(val["reconstruction"] + extra)
 
 
 def _restore_optimizer(optimizer, model, arrays):
@@ -391,7 +465,6 @@ def train_run(name, recipe, run_dir, max_new_epochs=None, log=print):
 def _train_locked(name, recipe, run_dir, max_new_epochs, log):
     import keras
 
-    from keras_hsvae.data import DynamicBinarization
     from keras_hsvae.evaluation import importance_sampled_log_likelihood
 
     state = read_state(run_dir)
@@ -433,9 +506,7 @@ def _train_locked(name, recipe, run_dir, max_new_epochs, log):
         # Drop records of epochs after the last committed state.
         history = [r for r in read_history(run_dir) if r["epoch"] < state["epoch"]]
     state["sampler_initial_states"] = [s.tolist() for s in seeds.initial]
-    data = DynamicBinarization(
-        x_train, recipe["batch_size"], seed=recipe["seed"], shuffle=True
-    )
+    data = training_batches(recipe, x_train)
     setup_seconds = time.time() - started
     log(
         f"[{name}] epoch {state['epoch']}: {len(x_train)} train / {len(x_val)} "
@@ -458,7 +529,7 @@ def _train_locked(name, recipe, run_dir, max_new_epochs, log):
         fit = model.fit(data, epochs=1, shuffle=False, verbose=0)
         t1 = time.time()
         val = model.evaluate(x_val, batch_size=500, verbose=0, return_dict=True)
-        val_loss = float(val["reconstruction"] + val["kl"])
+        val_loss = validation_loss(val)
         record = {
             "epoch": epoch,
             "kl_weight": beta,
@@ -480,7 +551,11 @@ def _train_locked(name, recipe, run_dir, max_new_epochs, log):
         if not math.isfinite(val_loss):
             raise FloatingPointError(f"[{name}] non-finite val_loss at epoch {epoch}")
         tag = f"{epoch + 1:04d}"
-        if state["best_val_loss"] is None or val_loss < state["best_val_loss"]:
+        if (
+            recipe.get("select") == "last"
+            or state["best_val_loss"] is None
+            or val_loss < state["best_val_loss"]
+        ):
             state["best_val_loss"] = val_loss
             state["best_epoch"] = epoch
             state["best"] = f"best-{tag}.npz"
