@@ -8,6 +8,7 @@ The fixed test binarization of `hsvae evaluate` is checked against
 """
 
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -174,3 +175,243 @@ def test_evaluate_uses_the_fixed_test_binarization():
     assert not np.array_equal(other, x)
     again, _ = cli._load_images("dynamic_binarized_mnist", "test", DATA_DIR, 50)
     np.testing.assert_array_equal(again, x)
+
+
+def _grey_recipe(model="HSCVAE"):
+    recipe = {
+        "reproduces": "001 (HSC-VAE) compressed model, MNIST grey levels, n = 128",
+        "model": model,
+        "latent_dim": 128,
+        "model_kwargs": {"prior": "compressed", "beta": 1.0, "likelihood": "gaussian"},
+        "dataset": "mnist",
+        "binarization": "none",
+        "validation": {"size": 10000, "split_seed": 0},
+        "hidden": [256, 128],
+        "optimizer": {"name": "adam", "learning_rate": 0.001},
+        "batch_size": 100,
+        "max_epochs": 300,
+        "patience": 300,
+        "select": "last",
+        "seed": 0,
+        "beta_schedule": {
+            "schedule": "sqrt",
+            "start": 0.0,
+            "end": 1.0,
+            "epochs": 100,
+            "direction": "decrease",
+        },
+    }
+    if model == "SAE":
+        recipe["reproduces"] = "003 (SAE) prior-robust sampling, MNIST grey levels"
+        recipe["model_kwargs"] = {}
+        recipe["max_epochs"] = recipe["patience"] = 100
+        del recipe["beta_schedule"]
+    return recipe
+
+
+def _grey_folder(tmp_path, publish, name, model, generation):
+    folder = tmp_path / name
+    folder.mkdir()
+    recipe = _grey_recipe(model)
+    training = {
+        "status": "interim",
+        "epochs": 40,
+        "best_epoch": 40,
+        "epochs_without_improvement": 0,
+        "max_epochs": recipe["max_epochs"],
+        "patience": recipe["patience"],
+        "train_seconds": 360.0,
+        "eval_seconds": 36.0,
+        "backend": "jax",
+        "hardware": "2 CPU cores (x86_64), no GPU",
+    }
+    _write(
+        folder / "metadata.json",
+        {
+            "class_name": model,
+            "preset_name": name,
+            "parameter_count": 517905,
+            "dataset": "mnist",
+            "reproduces": recipe["reproduces"],
+            "latent": publish.latent_description(recipe),
+            "recipe": recipe,
+            "training": training,
+            "library_version": "0.1.0",
+            "keras_version": "3.15.1",
+            "weights_sha256": "cd" * 32,
+        },
+    )
+    _write(
+        folder / "evaluation.json",
+        {
+            "num_examples": 10000,
+            "mse": 16.5,
+            "knn": {"all_labels": 0.9712},
+            "replica_angle": {"mean": math.pi / 10, "std": math.pi / 60},
+            "fid": {
+                "feature_extractor": {"name": "classifier:mnist", "layer": "f"},
+                "samples": 31.5,
+                "self_fid": 48.0,
+                "reconstructions": 9.7,
+            },
+        },
+    )
+    _write(folder / "generation.json", generation)
+    records = [
+        {
+            "epoch": e,
+            "kl_weight": 1.0 - math.sqrt(e / 100),
+            "train_loss": 30.0 - e / 4,
+            "val_loss": 35.0 - e / 4,
+            "train_seconds": 9.0,
+        }
+        for e in range(40)
+    ]
+    (folder / "history.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in records)
+    )
+    return folder
+
+
+def _sampler(self_fid, fid):
+    return {"self_fid": self_fid, "fid": fid, "description": "d"}
+
+
+def test_grey_card_of_an_hsc_vae(tmp_path, publish):
+    generation = {
+        "samplers": {
+            "prior": _sampler(118.8, 89.6),
+            "fitted_vmf": _sampler(210.8, 150.4),
+            "tangent_normal": _sampler(48.0, 31.5),
+        },
+        "fitted_vmf": {"concentration": 1214.9, "radius": 11.3137},
+        "preset_sampler": "tangent_normal",
+        "num_generated": 10000,
+    }
+    folder = _grey_folder(tmp_path, publish, "hscvae_mnist_n128", "HSCVAE", generation)
+    publish.grey_card("hscvae_mnist_n128", folder, "python -m keras_hsvae ...")
+    text = (folder / "README.md").read_text()
+    assert "**Interim, 40 of 300 epochs**" in text
+    # 001 Fig. 1 quotes 0.88 for the compressed model.
+    assert (
+        "| 5-NN accuracy on `embed`, all 60,000 training labels | 0.971 | 0.88 |"
+        in (text)
+    )
+    # pi / 10 rad = 18.0 degrees, pi / 60 = 3.0 degrees.
+    assert "| 18.0 deg (std 3.0) | - |" in text
+    assert "| `fitted_vmf` | 210.81 | 150.37 | d |" not in text  # not rounded
+    assert "| `fitted_vmf` | 210.80 | 150.40 | d |" in text
+    assert "concentration 1214.9, radius 11.314" in text
+    assert "direction `decrease`: from 1 down to 0 over the first 100 epochs" in text
+    # The loss table: every 10th epoch, beta = 1 - sqrt(e / 100) at e = 9.
+    assert "| 10 | 0.700 | 27.750 | 32.750 |" in text
+    assert "python zoo/publish.py --interim hscvae_mnist_n128" in text
+    assert "sphere of radius sqrt(128) in R^128" in text
+
+
+def test_grey_card_of_an_sae_gives_the_ratio_over_priors(tmp_path, publish):
+    rows = [
+        {"prior": "normal", "sae": 20.0, "vae_raw": 10.0, "vae_spherized": 10.5},
+        {"prior": "uniform", "sae": 21.0, "vae_raw": 80.0, "vae_spherized": 11.0},
+        {"prior": "poisson", "sae": 20.5, "vae_raw": 40.0, "vae_spherized": 10.0},
+        {"prior": "chi2", "sae": 20.2, "vae_raw": 30.0, "vae_spherized": 12.0},
+    ]
+    generation = {
+        "rows": rows,
+        "ratio": {"sae": 21.0 / 20.0, "vae_raw": 8.0, "vae_spherized": 1.2},
+        "floors": {"sae_reconstructions": 5.0, "vae_reconstructions": 9.0},
+        "prior_parameters": {"normal": {"mean": 0.0, "stddev": 1.0}},
+        "comparison_preset": "betavae_mnist_n128",
+        "comparison_epochs": 120,
+        "num_generated": 10000,
+    }
+    folder = _grey_folder(tmp_path, publish, "sae_mnist_n128", "SAE", generation)
+    publish.grey_card("sae_mnist_n128", folder, "python -m keras_hsvae ...")
+    text = (folder / "README.md").read_text()
+    assert "**Interim, 40 of 100 epochs**" in text
+    # 21 / 20 = 1.05 <= 1.1: the target is met.
+    assert "SAE max / min <= 1.1: **met** (1.050; VAE fed raw draws: 8.000)" in text
+    # 003 Table 1 (quoted): uniform 33.93 vanilla, 6.16 centerized+spherized.
+    assert "| uniform | 21.00 | 80.00 | 11.00 | 33.93 | 6.16 |" in text
+    # Paper ratios: 33.93 / 6.20 = 5.473, 6.19 / 6.12 = 1.011.
+    assert "| **max / min** | **1.050** | **8.000** | 1.200 | 5.473 | 1.011 |" in text
+    assert "p-norm of the error, p = 2" in text
+
+
+def test_comparison_preset_and_paper_of(publish):
+    assert publish.comparison_preset("sae_mnist_n128") == "betavae_mnist_n128"
+    assert (
+        publish.comparison_preset("sae_fashion_mnist_n128")
+        == "betavae_fashion_mnist_n128"
+    )
+    with pytest.raises(ValueError, match="Not an SAE preset"):
+        publish.comparison_preset("hscvae_mnist_n128")
+    assert publish.paper_of(_grey_recipe()) == "001"
+    assert publish.paper_of(_recipe()) == "002"
+
+
+@pytest.mark.slow  # eager draws of four priors and their decoding: 40 s here
+def test_prior_fids_on_a_tiny_model(publish):
+    import generation_fid
+    import keras
+
+    from keras_hsvae.evaluation import frechet_distance_from_features
+    from keras_hsvae.models import SAE, BetaVAE, mlp_decoder, mlp_encoder
+
+    keras.utils.set_random_seed(0)
+    x = np.random.default_rng(0).random((40, 6)).astype("float32")
+    sae = SAE(mlp_encoder((6,), (8,)), mlp_decoder(4, (6,), (8,)), 4)
+    vae = _tiny_vae()
+    features = lambda images: np.asarray(images).reshape(len(images), -1)  # noqa: E731
+    report = generation_fid.prior_fids(sae, vae, x, features, seed=3)
+    assert [r["prior"] for r in report["rows"]] == list(generation_fid.PRIORS)
+    sae_fids = [r["sae"] for r in report["rows"]]
+    assert report["ratio"]["sae"] == pytest.approx(max(sae_fids) / min(sae_fids))
+    # The raw draws of the VAE column are the prior's draws, seeds 3, 4, ...
+    from keras_hsvae.samplers import SphericalPriorSampler
+
+    raw = generation_fid._numpy(
+        SphericalPriorSampler(4, "uniform").sample_raw(40, seed=3)
+    )
+    expected = frechet_distance_from_features(
+        features(generation_fid._numpy(vae.decode(raw))), features(x)
+    )
+    assert report["rows"][1]["vae_raw"] == pytest.approx(expected, rel=1e-6)
+
+    with pytest.raises(ValueError, match="same latent size"):
+        generation_fid.prior_fids(
+            sae,
+            BetaVAE(mlp_encoder((6,), (8,)), mlp_decoder(3, (6,), (8,)), 3),
+            x,
+            features,
+        )
+
+
+def _tiny_vae():
+    from keras_hsvae.models import BetaVAE, mlp_decoder, mlp_encoder
+
+    return BetaVAE(
+        mlp_encoder((6,), (8,)), mlp_decoder(4, (6,), (8,)), 4, likelihood="gaussian"
+    )
+
+
+@pytest.mark.slow  # eager vMF draws compile a rejection loop per call on JAX
+def test_sampler_fids_on_a_tiny_model(publish):
+    import generation_fid
+    import keras
+
+    keras.utils.set_random_seed(0)
+    x = np.random.default_rng(0).random((40, 6)).astype("float32")
+    vae = _tiny_vae()
+    features = lambda images: np.asarray(images).reshape(len(images), -1)  # noqa: E731
+    samplers = generation_fid.fitted_samplers(vae, x)
+    fids = generation_fid.sampler_fids(vae, x, features, samplers, seed=0)
+    assert sorted(fids["samplers"]) == [
+        "fitted_vmf",
+        "gaussian_projected",
+        "prior",
+        "tangent_normal",
+    ]
+    assert fids["num_generated"] == 40
+    radius = np.linalg.norm(generation_fid._numpy(vae.embed(x)), axis=1).mean()
+    assert fids["fitted_vmf"]["radius"] == pytest.approx(radius, rel=1e-5)

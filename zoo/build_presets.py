@@ -162,6 +162,33 @@ def write_readme():
 
 def zoo_runs_section():
     """The presets of the long zoo runs (`zoo/publish.py`), with their cards."""
+    return _table1_section() + _grey_section()
+
+
+def _grey_section():
+    """The HSC-VAE (001) and SAE (003) presets, from their zoo records."""
+    results = REPO / "experiments" / "results"
+    sys.path.insert(0, str(REPO / "experiments"))
+    from write_results import section_hsc_zoo, section_sae_zoo
+
+    parts, cards = [], []
+    for claim, title, section in (
+        ("hsc_vae", "HSC-VAE paper (001), MNIST, n = 128", section_hsc_zoo),
+        ("sae_priors", "SAE paper (003): FID by sampling prior", section_sae_zoo),
+    ):
+        path = results / f"{claim}_zoo.json"
+        if not path.is_file():
+            continue
+        record = json.loads(path.read_text())
+        parts.append(f"\n## {title} (zoo runs)\n\n" + "\n".join(section(record)))
+        cards += [r["preset"] for r in record["rows"]]
+    if not parts:
+        return ""
+    links = "\n".join(f"- [`{name}`]({name}/README.md)" for name in sorted(cards))
+    return "".join(parts) + "\nModel cards:\n\n" + links + "\n"
+
+
+def _table1_section():
     record = REPO / "experiments" / "results" / "svae_mnist_zoo.json"
     if not record.is_file():
         return ""

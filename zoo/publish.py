@@ -20,6 +20,16 @@ writes the preset folder `zoo/<name>/`:
    paper's (`zoo/paper_results.json`, quoted), the protocol, the commands,
    wall time, backend, hardware and the validation LL against epochs.
 
+Grey-level presets (`"binarization": "none"`: the HSC-VAE runs of 001 and the
+SAE runs of 003) have no likelihood to report: their `hsvae evaluate` takes
+MSE, FID, k-NN with every one of the 60,000 training labels, replica angle
+and posterior collapse, and a second file, `generation.json`
+(`zoo/generation_fid.py`), compares latent samplers (HSC-VAE: the prior, the
+paper's fitted vMF and the fitted Gaussians; the preset keeps the fitted
+sampler of lowest self-FID) or sampling priors (SAE against the VAE of the
+same dataset and latent size, `comparison_preset`). Their card is
+`grey_card`.
+
 `--interim` publishes a run that is still training (its card says so and
 gives the epoch); the run itself is not touched. Publishing again after more
 training replaces the folder. `--index` regenerates the preset registry data
@@ -30,12 +40,15 @@ folders.
 
 import argparse
 import json
+import math
 import os
 import platform
 import shutil
 import subprocess
 import sys
 
+import generation_fid
+import numpy as np
 import train_zoo
 from make_golden import GOLDEN_FILE, NUM_IMAGES, golden_outputs
 
@@ -45,6 +58,7 @@ RUNS_DIR = train_zoo.RUNS_DIR
 PAPER_FILE = ZOO_DIR / "paper_results.json"
 REGISTRY_FILE = ROOT / "keras_hsvae" / "presets" / "zoo_presets.py"
 EVALUATION_FILE = "evaluation.json"
+GENERATION_FILE = "generation.json"
 CARD_FILE = "README.md"
 
 NUM_TEST = 10_000
@@ -59,6 +73,17 @@ EVALUATION_METRICS = (
     "posterior_collapse",
     "shells",
 )
+# Grey-level presets: no likelihood; k-NN on every training label (001's
+# protocol): `--max-examples` covers the 60,000 training images, and the
+# test split has 10,000.
+GREY_EVALUATION_METRICS = (
+    "mse",
+    "fid",
+    "knn",
+    "replica_angle",
+    "posterior_collapse",
+)
+NUM_TRAIN = 60_000
 # Evaluation runs on TensorFlow: there the vMF sampler is traced once, while
 # eager JAX compiles a new rejection loop per call (issue 13).
 EVALUATION_BACKEND = "tensorflow"
@@ -96,6 +121,18 @@ def preset_dataset(recipe):
     return recipe["dataset"]
 
 
+def paper_of(recipe):
+    """The seed paper a recipe reproduces (`"001"` ... `"004"`)."""
+    return recipe.get("reproduces", "").split(" ", 1)[0]
+
+
+def comparison_preset(name):
+    """The VAE an SAE preset is compared with: `sae_X` -> `betavae_X`."""
+    if not name.startswith("sae_"):
+        raise ValueError(f"Not an SAE preset name. Received: name={name!r}")
+    return "betavae_" + name[len("sae_") :]
+
+
 def latent_description(recipe):
     """Latent space in SPEC terms: ambient size and manifold dimension."""
     kwargs = recipe.get("model_kwargs", {})
@@ -112,6 +149,16 @@ def latent_description(recipe):
             f"S^{m - 1} in R^{m} (ambient size {m} = `latent_dim`, manifold "
             f"dimension {m - 1}, the paper's d)"
         )
+    if recipe["model"] == "HSCVAE":
+        return (
+            f"sphere of radius sqrt({m}) in R^{m} (`latent_dim` {m}, the "
+            f"paper's n; manifold dimension {m - 1})"
+        )
+    if recipe["model"] == "SAE":
+        return (
+            f"unit sphere S^{m - 1} in R^{m}, centerized (`latent_dim` {m}, "
+            f"manifold dimension {m - 2})"
+        )
     return f"R^{m} (`latent_dim` {m}, the paper's d)"
 
 
@@ -122,7 +169,8 @@ def test_images(recipe, data_dir):
     if preset_dataset(recipe) == "dynamic_binarized_mnist":
         x = data.load("mnist", "test", data_dir=data_dir, as_numpy=True)
         return data.binarize(x, seed=data.TEST_BINARIZATION_SEED)
-    return data.load(recipe["dataset"], "test", data_dir=data_dir, as_numpy=True)
+    x = data.load(recipe["dataset"], "test", data_dir=data_dir, as_numpy=True)
+    return np.asarray(x, dtype="float32")
 
 
 # --------------------------------------------------------------------------
@@ -146,8 +194,13 @@ def _read_best(run_dir, attempts=5):
     raise SystemExit(f"{run_dir.name}: the best weights kept changing; retry")
 
 
-def write_preset(name, interim):
-    """Step 1: the preset folder from the run's best weights; returns it."""
+def write_preset(name, interim, data_dir=None):
+    """Step 1: the preset folder from the run's best weights; returns it.
+
+    For an HSC-VAE (001) this also writes `generation.json`
+    (`generation_fid.sampler_fids`) and stores in the preset the fitted
+    sampler of lowest self-FID, which `generate` and `hsvae evaluate` use.
+    """
     import keras
 
     from keras_hsvae import presets
@@ -168,6 +221,9 @@ def write_preset(name, interim):
     model.set_weights(best_weights)
     train_zoo._set_kl_weight(model, train_zoo.kl_weight(recipe, recipe["max_epochs"]))
     best = next(r for r in history if r["epoch"] == state["best_epoch"])
+    generation = None
+    if train_zoo.is_grey(recipe) and paper_of(recipe) == "001":
+        generation, model.sampler = hsc_generation(model, recipe, data_dir)
     preset_dir = ZOO_DIR / name
     if preset_dir.exists():
         shutil.rmtree(preset_dir)
@@ -199,7 +255,64 @@ def write_preset(name, interim):
         },
     )
     train_zoo._write_history(preset_dir, history)
+    if generation is not None:
+        _write_json(preset_dir / GENERATION_FILE, generation)
     return preset_dir
+
+
+def _write_json(path, value):
+    with open(path, "w") as f:
+        json.dump(value, f, indent=2, sort_keys=True)
+        f.write("\n")
+
+
+def _features(dataset):
+    from keras_hsvae.evaluation import get_feature_extractor
+
+    return get_feature_extractor(f"classifier:{dataset}")
+
+
+def hsc_generation(model, recipe, data_dir):
+    """`generation.json` of an HSC-VAE run and the preset's sampler.
+
+    Returns:
+        `(report, sampler)`: the report of `generation_fid.sampler_fids` with
+        `"preset_sampler"` (the fitted sampler of lowest self-FID; the prior
+        when no fitted one beats it) and that sampler (None: the prior).
+    """
+    from keras_hsvae.evaluation import describe_feature_extractor
+
+    x_test = test_images(recipe, data_dir)
+    features = _features(recipe["dataset"])
+    samplers = generation_fid.fitted_samplers(model, x_test)
+    report = generation_fid.sampler_fids(model, x_test, features, samplers)
+    report["feature_extractor"] = describe_feature_extractor(features)
+    scores = report["samplers"]
+    best = min(scores, key=lambda k: scores[k]["self_fid"])
+    report["preset_sampler"] = best
+    return report, (None if best == "prior" else samplers[best][0])
+
+
+def sae_generation(name, preset_dir, data_dir):
+    """`generation.json` of an SAE preset against its comparison VAE."""
+    from keras_hsvae import presets
+    from keras_hsvae.evaluation import describe_feature_extractor
+
+    recipe = _read_json(preset_dir / "metadata.json")["recipe"]
+    other = comparison_preset(name)
+    if not (ZOO_DIR / other / "metadata.json").is_file():
+        raise SystemExit(f"{name}: publish its comparison VAE {other} first")
+    sae = presets.load_preset(os.fspath(preset_dir))
+    vae = presets.load_preset(os.fspath(ZOO_DIR / other))
+    features = _features(recipe["dataset"])
+    x_test = test_images(recipe, data_dir)
+    report = generation_fid.prior_fids(sae, vae, x_test, features)
+    report["comparison_preset"] = other
+    report["comparison_epochs"] = _read_json(ZOO_DIR / other / "metadata.json")[
+        "training"
+    ]["epochs"]
+    report["feature_extractor"] = describe_feature_extractor(features)
+    _write_json(preset_dir / GENERATION_FILE, report)
 
 
 def write_golden(name, preset_dir, data_dir):
@@ -222,6 +335,9 @@ def write_golden(name, preset_dir, data_dir):
 
 def evaluate_command(name, preset_dir, data_dir):
     """The `hsvae evaluate` argv, and the same command as the card shows it."""
+    recipe = _read_json(preset_dir / "metadata.json")["recipe"]
+    grey = train_zoo.is_grey(recipe)
+    metrics = GREY_EVALUATION_METRICS if grey else EVALUATION_METRICS
     command = [
         sys.executable,
         "-m",
@@ -233,11 +349,11 @@ def evaluate_command(name, preset_dir, data_dir):
         "--data-dir",
         data_dir,
         "--max-examples",
-        str(NUM_TEST),
+        str(NUM_TRAIN if grey else NUM_TEST),
         "--num-importance-samples",
         str(NUM_IMPORTANCE_SAMPLES),
         "--metrics",
-        ",".join(EVALUATION_METRICS),
+        ",".join(metrics),
         "--output",
         os.fspath(preset_dir / EVALUATION_FILE),
     ]
@@ -402,15 +518,291 @@ weights sha256 `{meta["weights_sha256"]}`.
     (preset_dir / CARD_FILE).write_text(text)
 
 
+DATASET_NAMES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
+
+
+def _status(training):
+    """The card's first line: interim (N of M epochs) or finished."""
+    if training["status"] == "interim":
+        return (
+            f"**Interim, {training['epochs']} of {training['max_epochs']} "
+            "epochs**: the run is still training (the paper's protocol is "
+            f"{training['max_epochs']} epochs); the numbers below are those of "
+            "a shorter training than the paper's, and the preset and this "
+            "card are replaced when the run ends."
+        )
+    return f"Finished after {training['epochs']} epochs (the recipe's budget)."
+
+
+def _schedule_line(recipe):
+    schedule = recipe.get("beta_schedule")
+    if not schedule:
+        beta = recipe.get("model_kwargs", {}).get("beta")
+        return "" if beta is None else f"constant beta {beta:g}"
+    return (
+        f"beta schedule `{schedule['schedule']}` with direction "
+        f"`{schedule['direction']}`: from {schedule['end']:g} down to "
+        f"{schedule['start']:g}"
+        if schedule["direction"] == "decrease"
+        else f"beta schedule `{schedule['schedule']}` with direction "
+        f"`{schedule['direction']}`: from {schedule['start']:g} up to "
+        f"{schedule['end']:g}"
+    ) + (
+        f" over the first {schedule['epochs']} epochs "
+        f"(`keras_hsvae.callbacks.BetaSchedule(**{json.dumps(schedule)})`), "
+        "then constant"
+    )
+
+
+def _sampler_table(generation):
+    lines = [
+        "| sampler | self-FID (vs reconstructions) | FID (vs test images) | "
+        "what it is |",
+        "| --- | --- | --- | --- |",
+    ]
+    for key, value in generation["samplers"].items():
+        lines.append(
+            f"| `{key}` | {value['self_fid']:.2f} | {value['fid']:.2f} | "
+            f"{value['description']} |"
+        )
+    return "\n".join(lines)
+
+
+def _prior_table(generation, paper):
+    raw = paper.get("fid_raw", {})
+    spherized = paper.get("fid_centerized_spherized", {})
+    lines = [
+        "| prior | ours: SAE (centerized + spherized) | ours: VAE, raw draws | "
+        "ours: VAE, centerized + spherized to sqrt(d) | paper (quoted): "
+        "vanilla sampling | paper (quoted): centerized + spherized |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in generation["rows"]:
+        lines.append(
+            f"| {r['prior']} | {r['sae']:.2f} | {r['vae_raw']:.2f} | "
+            f"{r['vae_spherized']:.2f} | {_fmt(raw.get(r['prior']))} | "
+            f"{_fmt(spherized.get(r['prior']))} |"
+        )
+    ratio = generation["ratio"]
+    paper_ratio = [
+        max(v.values()) / min(v.values()) if v else None for v in (raw, spherized)
+    ]
+    lines.append(
+        f"| **max / min** | **{ratio['sae']:.3f}** | **{ratio['vae_raw']:.3f}** "
+        f"| {ratio['vae_spherized']:.3f} | {_fmt(paper_ratio[0], 3)} | "
+        f"{_fmt(paper_ratio[1], 3)} |"
+    )
+    return "\n".join(lines)
+
+
+def _loss_curve(history, every=10):
+    lines = [
+        "| epoch | beta | train loss | validation loss |",
+        "| --- | --- | --- | --- |",
+    ]
+    for r in history:
+        if (r["epoch"] + 1) % every == 0 or r is history[-1]:
+            lines.append(
+                f"| {r['epoch'] + 1} | {r['kl_weight']:.3f} | "
+                f"{r['train_loss']:.3f} | {r['val_loss']:.3f} |"
+            )
+    return "\n".join(lines)
+
+
+def grey_card(name, preset_dir, evaluate_command):
+    """Step 4 for a grey-level preset (HSC-VAE of 001, SAE of 003)."""
+    meta = _read_json(preset_dir / "metadata.json")
+    results = _read_json(preset_dir / EVALUATION_FILE)
+    generation_path = preset_dir / GENERATION_FILE
+    generation = _read_json(generation_path) if generation_path.is_file() else None
+    paper = _read_json(PAPER_FILE).get(name, {})
+    recipe, training = meta["recipe"], meta["training"]
+    history = train_zoo.read_history(preset_dir)
+    interim = training["status"] == "interim"
+    dataset = DATASET_NAMES.get(recipe["dataset"], recipe["dataset"])
+    fid = results.get("fid") if isinstance(results.get("fid"), dict) else None
+    knn = results.get("knn") if isinstance(results.get("knn"), dict) else None
+    angle = results.get("replica_angle")
+    table = [
+        "| metric (test set) | ours | paper (quoted) |",
+        "| --- | --- | --- |",
+        f"| MSE (sum over pixels, mean over images) | {results['mse']:.2f} | - |",
+    ]
+    if knn is not None:
+        table.append(
+            f"| 5-NN accuracy on `embed`, all {NUM_TRAIN:,} training labels | "
+            f"{knn['all_labels']:.3f} | {_fmt(paper.get('knn_all_labels'))} |"
+        )
+    if isinstance(angle, dict):
+        table.append(
+            "| replica angle (mean angle to the mean test latent; 90 deg = "
+            f"no island) | {math.degrees(angle['mean']):.1f} deg (std "
+            f"{math.degrees(angle['std']):.1f}) | - |"
+        )
+    if fid is not None:
+        sampler = (
+            f"the preset's sampler, `{generation['preset_sampler']}`"
+            if generation and "preset_sampler" in generation
+            else "the preset's `generate` (its prior)"
+        )
+        table += [
+            f"| FID of samples ({sampler}) vs test images | {fid['samples']:.2f} | - |",
+            f"| self-FID of those samples (vs reconstructions) | "
+            f"{fid['self_fid']:.2f} | - |",
+            f"| FID of reconstructions vs test images | "
+            f"{fid['reconstructions']:.2f} | - |",
+        ]
+    extractor = (fid or {}).get("feature_extractor", {})
+    features = (
+        f"FID features: `{extractor.get('name', '?')}` (the zoo's in-domain "
+        f"classifier, layer `{extractor.get('layer', '?')}`), not "
+        "Inception-v3: values are comparable between the zoo's presets, not "
+        "with the papers'."
+    )
+    sections = []
+    if generation is not None and "samplers" in generation:
+        vmf = generation.get("fitted_vmf", {})
+        sections.append(
+            "## Generation by sampler (`generation.json`)\n\n"
+            f"{generation['num_generated']:,} decoded samples per sampler "
+            "(`zoo/generation_fid.py`: `sampler_fids`); the fitted samplers "
+            "are fitted to the embeddings of the test images, as 001 fits its "
+            "vMF. Fitted vMF: concentration "
+            f"{vmf.get('concentration', float('nan')):.1f}, radius "
+            f"{vmf.get('radius', float('nan')):.3f}. The preset keeps the "
+            f"fitted sampler of lowest self-FID, `{generation['preset_sampler']}` "
+            "(`model.sampler`, used by `generate`; the prior when none beats "
+            "it). 001 finds generation from the fitted vMF of a compressed model "
+            "far better than from a standard VAE's prior (qualitatively, "
+            "Fig. 1; no MNIST FID is given).\n\n" + _sampler_table(generation)
+        )
+    if generation is not None and "rows" in generation:
+        ratio = generation["ratio"]
+        verdict = "met" if ratio["sae"] <= 1.1 else "NOT met"
+        sections.append(
+            "## FID by sampling prior (`generation.json`)\n\n"
+            f"{generation['num_generated']:,} decoded samples per prior and "
+            "model, FID against the test images (`zoo/generation_fid.py`: "
+            "`prior_fids`). The VAE is the preset "
+            f"[`{generation['comparison_preset']}`](../"
+            f"{generation['comparison_preset']}/README.md) (same data, MLP "
+            f"and latent size; {generation['comparison_epochs']} epochs), fed "
+            "the same raw draws. Priors: "
+            + ", ".join(
+                f"{p} {json.dumps(v)}"
+                for p, v in generation["prior_parameters"].items()
+            )
+            + f". Target (issue 9): SAE max / min <= 1.1: **{verdict}** "
+            f"({ratio['sae']:.3f}; VAE fed raw draws: {ratio['vae_raw']:.3f}). "
+            "Paper numbers are StyleGAN on FFHQ faces with Inception FID "
+            f"({paper.get('source', '003 Table 1')}), quoted for the claim "
+            "(the spread over priors), not for the values.\n\n"
+            + _prior_table(generation, paper)
+            + "\n\nFloors (reconstructions vs test images): "
+            + ", ".join(f"{k} {v:.2f}" for k, v in generation["floors"].items())
+            + "."
+        )
+    collapse = results.get("posterior_collapse")
+    other = []
+    if isinstance(collapse, dict) and "active_units" in collapse:
+        other.append(
+            "- active units (spread of the latent over the test set): "
+            f"{collapse['active_units']} of {recipe['latent_dim']}"
+        )
+    hours = (training["train_seconds"] + training["eval_seconds"]) / 3600
+    p = recipe.get("model_kwargs", {}).get("p", 2.0)
+    loss = (
+        f"p-norm of the error, p = {p:g}"
+        if recipe["model"] == "SAE"
+        else "squared error (sum over pixels, mean over the batch)"
+    )
+    schedule = _schedule_line(recipe)
+    schedule = f", {schedule}" if schedule else ""
+    source = paper.get("source", recipe.get("reproduces", ""))
+    text = f"""# `{name}`: {meta["class_name"]}, {source}
+
+{_status(training)}
+
+Reproduces: {recipe.get("reproduces", "")}. Latent: {meta["latent"]}.
+
+```python
+import keras_hsvae
+
+model = keras_hsvae.from_preset("{name}")
+```
+
+## Results on the test set
+
+Whole {dataset} test split ({results["num_examples"]:,} grey-level images),
+evaluated by `hsvae evaluate` (`evaluation.json`); k-NN against the
+embeddings of all {NUM_TRAIN:,} training images. Ours are one run (seed
+{recipe["seed"]}); paper numbers are quoted from {paper.get("source", "the paper")}.
+{features}
+
+{chr(10).join(table)}
+
+{chr(10).join(other)}
+
+{(chr(10) * 2).join(sections)}
+
+## Protocol
+
+- Model: `{meta["class_name"]}` with `{json.dumps(recipe.get("model_kwargs", {}))}`,
+  MLP encoder 784-{"-".join(map(str, recipe["hidden"]))} (ReLU) and mirrored
+  decoder, {loss}; {meta["parameter_count"]:,} parameters.
+- Data: {dataset} training images (grey levels in [0, 1]) split by a seeded
+  permutation (seed {recipe["validation"]["split_seed"]}) into
+  {60000 - recipe["validation"]["size"]:,} for training and
+  {recipe["validation"]["size"]:,} for validation.
+- Optimisation: Adam {recipe["optimizer"]["learning_rate"]}, batch
+  {recipe["batch_size"]}, {recipe["max_epochs"]} epochs{schedule}; the
+  preset holds the weights of the last epoch trained (no early stopping).
+- Training: {training["epochs"]} epochs, {training["train_seconds"] / 3600:.2f} h
+  of training plus {training["eval_seconds"] / 3600:.2f} h of validation
+  ({hours:.2f} h) on the {training["backend"]} backend, {training["hardware"]},
+  shared with other jobs. Evaluation: {EVALUATION_BACKEND} backend.
+
+## Commands
+
+    # train (starts, or resumes from zoo/runs/{name}/)
+    python zoo/train_zoo.py run {name}
+    # publish this folder (weights, evaluation, generation, golden outputs, card)
+    python zoo/publish.py {"--interim " if interim else ""}{name}
+    # the evaluation alone
+    {evaluate_command}
+
+## Losses against epochs
+
+{_loss_curve(history)}
+
+Versions: keras_hsvae {meta["library_version"]}, Keras {meta["keras_version"]};
+weights sha256 `{meta["weights_sha256"]}`.
+"""
+    (preset_dir / CARD_FILE).write_text(
+        text.replace("\n\n\n\n", "\n\n").replace("\n\n\n", "\n\n")
+    )
+
+
 def publish(name, interim, data_dir):
-    preset_dir = write_preset(name, interim)
+    preset_dir = write_preset(name, interim, data_dir)
     print(f"{name}: wrote {preset_dir}", flush=True)
     write_golden(name, preset_dir, data_dir)
     print(f"{name}: wrote {preset_dir / GOLDEN_FILE}", flush=True)
     command = evaluate(name, preset_dir, data_dir)
     print(f"{name}: wrote {preset_dir / EVALUATION_FILE}", flush=True)
-    card(name, preset_dir, command)
+    recipe = _read_json(preset_dir / "metadata.json")["recipe"]
+    if train_zoo.is_grey(recipe) and paper_of(recipe) == "003":
+        sae_generation(name, preset_dir, data_dir)
+        print(f"{name}: wrote {preset_dir / GENERATION_FILE}", flush=True)
+    write_card(name, preset_dir, command)
     print(f"{name}: wrote {preset_dir / CARD_FILE}", flush=True)
+
+
+def write_card(name, preset_dir, evaluate_command):
+    """Step 4: `card` or, for a grey-level preset, `grey_card`."""
+    recipe = _read_json(preset_dir / "metadata.json")["recipe"]
+    render = grey_card if train_zoo.is_grey(recipe) else card
+    render(name, preset_dir, evaluate_command)
 
 
 # --------------------------------------------------------------------------
@@ -427,7 +819,38 @@ def zoo_presets():
     return names
 
 
+def _interim_label(training):
+    """`"interim, N of M epochs"` or `"M epochs"` (grey-level presets)."""
+    if training["status"] == "interim":
+        return f"interim, {training['epochs']} of {training['max_epochs']} epochs"
+    return f"{training['epochs']} epochs"
+
+
+def _grey_description(name, meta, results):
+    recipe = meta["recipe"]
+    dataset = DATASET_NAMES.get(recipe["dataset"], recipe["dataset"])
+    text = (
+        f"{meta['class_name']} on {meta['latent'].split(' (')[0]}, MLP "
+        f"784-256-128, {dataset} grey levels ({_interim_label(meta['training'])}); "
+        f"{meta['reproduces']}. Test MSE {results['mse']:.2f}"
+    )
+    if isinstance(results.get("knn"), dict):
+        text += f", 5-NN accuracy {results['knn']['all_labels']:.3f}"
+    generation_path = ZOO_DIR / name / GENERATION_FILE
+    if generation_path.is_file():
+        generation = _read_json(generation_path)
+        if "ratio" in generation:
+            text += (
+                ", FID max / min over 4 priors "
+                f"{generation['ratio']['sae']:.3f} (VAE fed raw draws "
+                f"{generation['ratio']['vae_raw']:.3f})"
+            )
+    return text + "."
+
+
 def _description(meta, results):
+    if train_zoo.is_grey(meta["recipe"]):
+        return _grey_description(meta["preset_name"], meta, results)
     training = meta["training"]
     status = (
         f"interim, epoch {training['epochs']}"
@@ -528,8 +951,102 @@ def table1_record(names):
     }
 
 
+def _grey_row(name):
+    """The summary of a grey-level preset for the HSC-VAE / SAE records."""
+    meta = _read_json(ZOO_DIR / name / "metadata.json")
+    results = _read_json(ZOO_DIR / name / EVALUATION_FILE)
+    training = meta["training"]
+    generation_path = ZOO_DIR / name / GENERATION_FILE
+    row = {
+        "preset": name,
+        "model": meta["class_name"],
+        "dataset": meta["dataset"],
+        "latent_dim": meta["recipe"]["latent_dim"],
+        "status": training["status"],
+        "epochs": training["epochs"],
+        "max_epochs": training["max_epochs"],
+        "train_hours": round(
+            (training["train_seconds"] + training["eval_seconds"]) / 3600, 2
+        ),
+        "backend": training["backend"],
+        "hardware": training["hardware"],
+        "beta_schedule": meta["recipe"].get("beta_schedule"),
+        "mse": results["mse"],
+        "knn_all_labels": (results.get("knn") or {}).get("all_labels"),
+        "replica_angle": results.get("replica_angle"),
+        "fid": results.get("fid"),
+    }
+    if generation_path.is_file():
+        row["generation"] = _read_json(generation_path)
+    return row
+
+
+def grey_records(names):
+    """`experiments/results/{hsc_vae,sae_priors}_zoo.json` from the presets."""
+    records = {}
+    for claim, paper in (("hsc_vae", "001"), ("sae_priors", "003")):
+        rows = []
+        for name in names:
+            recipe = _read_json(ZOO_DIR / name / "metadata.json")["recipe"]
+            if train_zoo.is_grey(recipe) and paper_of(recipe) == paper:
+                rows.append(_grey_row(name))
+        records[claim] = {
+            "kind": "zoo",
+            "claim": claim,
+            "command": "python zoo/publish.py [--interim] NAME ...; "
+            "python zoo/publish.py --index",
+            "test_data": f"the {NUM_TEST:,} test images (grey levels); k-NN "
+            f"against all {NUM_TRAIN:,} training images",
+            "rows": rows,
+        }
+    return records
+
+
+def grey_readme_table(records):
+    """The README's rows for the HSC-VAE and SAE presets."""
+    paper = _read_json(PAPER_FILE)
+    lines = [
+        "| preset | model | data | epochs | test MSE | 5-NN, all labels "
+        "(paper, quoted) | replica angle | FID / self-FID of samples | "
+        "FID max / min over 4 priors (VAE fed raw draws) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for record in records.values():
+        for r in record["rows"]:
+            quoted = paper.get(r["preset"], {}).get("knn_all_labels")
+            knn = "-" if r["knn_all_labels"] is None else f"{r['knn_all_labels']:.3f}"
+            angle = r["replica_angle"]
+            fid = r["fid"] or {}
+            generation = r.get("generation", {})
+            samples = "-"
+            if fid:
+                sampler = generation.get("preset_sampler", "prior")
+                samples = f"{fid['samples']:.1f} / {fid['self_fid']:.1f} ({sampler})"
+            ratio = generation.get("ratio")
+            epochs = (
+                f"{r['epochs']} of {r['max_epochs']} (interim)"
+                if r["status"] == "interim"
+                else str(r["epochs"])
+            )
+            lines.append(
+                f"| `{r['preset']}` | {r['model']} | {r['dataset']} | {epochs} | "
+                f"{r['mse']:.2f} | {knn} ({_fmt(quoted)}) | "
+                + (
+                    f"{math.degrees(angle['mean']):.1f} deg"
+                    if isinstance(angle, dict)
+                    else "-"
+                )
+                + f" | {samples} | "
+                + (f"{ratio['sae']:.3f} ({ratio['vae_raw']:.3f})" if ratio else "-")
+                + " |"
+            )
+    return "\n".join(lines)
+
+
 README_START = "<!-- zoo-table1:start (python zoo/publish.py --index) -->"
 README_END = "<!-- zoo-table1:end -->"
+GREY_README_START = "<!-- zoo-hsc-sae:start (python zoo/publish.py --index) -->"
+GREY_README_END = "<!-- zoo-hsc-sae:end -->"
 
 
 def readme_table(record):
@@ -554,14 +1071,17 @@ def readme_table(record):
 
 
 def write_readme_table(record):
+    _write_readme_block(README_START, README_END, readme_table(record))
+
+
+def _write_readme_block(start, end, table):
     path = ROOT / "README.md"
     text = path.read_text()
-    if README_START not in text or README_END not in text:
-        raise SystemExit(f"{path}: no {README_START} ... {README_END} block")
-    head, rest = text.split(README_START, 1)
-    _, tail = rest.split(README_END, 1)
-    block = f"{README_START}\n{readme_table(record)}\n{README_END}"
-    path.write_text(head + block + tail)
+    if start not in text or end not in text:
+        raise SystemExit(f"{path}: no {start} ... {end} block")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    path.write_text(head + f"{start}\n{table}\n{end}" + tail)
 
 
 def index():
@@ -572,6 +1092,13 @@ def index():
         path = ROOT / "experiments" / "results" / "svae_mnist_zoo.json"
         path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
         write_readme_table(record)
+    grey = grey_records(names)
+    for claim, value in grey.items():
+        if value["rows"]:
+            path = ROOT / "experiments" / "results" / f"{claim}_zoo.json"
+            path.write_text(json.dumps(value, indent=2, sort_keys=True) + "\n")
+    if any(value["rows"] for value in grey.values()):
+        _write_readme_block(GREY_README_START, GREY_README_END, grey_readme_table(grey))
     subprocess.run(
         [sys.executable, os.fspath(ZOO_DIR / "build_presets.py"), "--readme-only"],
         check=True,
@@ -605,7 +1132,7 @@ def main(argv=None):
         if args.cards_only:
             preset_dir = ZOO_DIR / name
             _, shown = evaluate_command(name, preset_dir, args.data_dir)
-            card(name, preset_dir, shown)
+            write_card(name, preset_dir, shown)
             continue
         publish(name, args.interim, args.data_dir)
     if args.index:
