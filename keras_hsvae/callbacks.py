@@ -1,6 +1,9 @@
-"""Training callbacks: the KL-weight (beta) schedule."""
+"""Training callbacks: the KL-weight (beta) schedule, the non-finite loss stop
+and a backup that survives a killed process."""
 
+import json
 import math
+import os
 
 import keras
 
@@ -209,3 +212,68 @@ class TerminateOnNonFiniteLoss(keras.callbacks.Callback):
             f"{self._epoch + 1}, batch {batch + 1}. Non-finite terms: {terms}. "
             f"Likely source: {source}."
         )
+
+
+class BackupAndRestore(keras.callbacks.BackupAndRestore):
+    """`keras.callbacks.BackupAndRestore` that a killed process cannot break.
+
+    Keras writes the weights file over the last one and then the epoch
+    counter: a process killed inside the weights write (SIGKILL, out of
+    memory) leaves a file that does not load, and one killed between the two
+    writes resumes with the weights of one epoch and the counter of the
+    epoch before (it trains that epoch twice). Here each backup is first
+    written beside the committed one (`pending.weights.h5`,
+    `pending_training_metadata.json`) and then moved over it with two
+    `os.replace` calls, weights first. At the start of `fit` a pending
+    metadata file without its pending weights means the process died
+    between the two moves: the move is finished. Any other pending file is
+    an unfinished backup and is deleted; the committed pair is intact.
+
+    Same arguments as `keras.callbacks.BackupAndRestore`, except
+    `double_checkpoint` (not needed) and `save_freq`, which must be
+    `"epoch"`. The files are those of Keras (`latest.weights.h5`,
+    `training_metadata.json`), so a backup of either callback resumes with
+    the other. A killed process is covered; a power cut also needs the
+    operating system to have written its buffers, which is not forced.
+
+    Example:
+
+    >>> import tempfile
+    >>> backup = BackupAndRestore(tempfile.mkdtemp())
+    >>> os.path.basename(backup._weights_path)
+    'latest.weights.h5'
+    """
+
+    PENDING_WEIGHTS = "pending.weights.h5"
+    PENDING_METADATA = "pending_training_metadata.json"
+
+    def __init__(self, backup_dir, delete_checkpoint=True):
+        super().__init__(
+            backup_dir, save_freq="epoch", delete_checkpoint=delete_checkpoint
+        )
+        self._pending_weights_path = os.path.join(backup_dir, self.PENDING_WEIGHTS)
+        self._pending_metadata_path = os.path.join(backup_dir, self.PENDING_METADATA)
+
+    def on_train_begin(self, logs=None):
+        self.recover()
+        super().on_train_begin(logs)
+
+    def recover(self):
+        """Finish or drop a backup that a killed process left half written."""
+        if os.path.exists(self._pending_weights_path):
+            # Died before the weights move: the committed pair is whole.
+            for path in (self._pending_weights_path, self._pending_metadata_path):
+                if os.path.exists(path):
+                    os.remove(path)
+        elif os.path.exists(self._pending_metadata_path):
+            # Died between the two moves: the weights are already the new ones.
+            os.replace(self._pending_metadata_path, self._training_metadata_path)
+
+    def _save_model(self):
+        os.makedirs(self.backup_dir, exist_ok=True)
+        self.model.save_weights(self._pending_weights_path, overwrite=True)
+        metadata = {"epoch": self._current_epoch, "batch": self._last_batch_seen}
+        with open(self._pending_metadata_path, "w") as file:
+            file.write(json.dumps(metadata))
+        os.replace(self._pending_weights_path, self._weights_path)
+        os.replace(self._pending_metadata_path, self._training_metadata_path)

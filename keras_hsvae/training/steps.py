@@ -26,14 +26,21 @@ from typing import NamedTuple
 import keras
 import numpy as np
 
-from keras_hsvae.callbacks import BetaSchedule
+from keras_hsvae.callbacks import BackupAndRestore, BetaSchedule
 from keras_hsvae.training.architectures import build_model
 from keras_hsvae.training.config import TrainingConfig
+from keras_hsvae.training.distribute import distribution_scope, process_shard
 
 BACKUP_DIR = "backup"
 BACKUP_CONFIG = "config.json"
-# Written by `keras.callbacks.BackupAndRestore` after each epoch.
-_BACKUP_STATE = ("latest.weights.h5", "training_metadata.json")
+# Written by `callbacks.BackupAndRestore` after each epoch (the last two only
+# while a backup is being written).
+_BACKUP_STATE = (
+    "latest.weights.h5",
+    "training_metadata.json",
+    BackupAndRestore.PENDING_WEIGHTS,
+    BackupAndRestore.PENDING_METADATA,
+)
 
 # Models whose constructor takes no `beta` / `likelihood` (no KL / fixed loss).
 _NO_BETA = ("sae",)
@@ -221,9 +228,13 @@ def _open_backup(config):
         shutil.rmtree(folder)
     _check_backup(config)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / BACKUP_CONFIG).write_text(
+    # Written aside and moved in: a process killed mid-write leaves no
+    # half-written config.json that would refuse the resume.
+    pending = folder / (BACKUP_CONFIG + ".pending")
+    pending.write_text(
         json.dumps(config.resolved().to_dict(), indent=2, sort_keys=True)
     )
+    os.replace(pending, folder / BACKUP_CONFIG)
     return folder
 
 
@@ -276,7 +287,7 @@ def _interrupts_between_batches():
 def fit(model, data, config, callbacks=None):
     """`model.fit` on `data.train` with a backup in `output_dir/backup`.
 
-    The backup (`keras.callbacks.BackupAndRestore`: weights, KL weight,
+    The backup (`callbacks.BackupAndRestore`: weights, KL weight,
     optimizer state and epoch, written after every epoch) is kept when `fit`
     ends, for `train` to delete once the preset is written. `config` is
     stored beside it (`backup/config.json`); a backup of other training
@@ -297,7 +308,7 @@ def fit(model, data, config, callbacks=None):
     folder = _open_backup(config)
     fit_callbacks = [
         # Restore first, so that the other callbacks see the restored state.
-        keras.callbacks.BackupAndRestore(os.fspath(folder), delete_checkpoint=False),
+        BackupAndRestore(os.fspath(folder), delete_checkpoint=False),
         EpochSeeds(),
     ]
     if config.beta_schedule is not None:
@@ -313,11 +324,13 @@ def fit(model, data, config, callbacks=None):
                 cycle_length=ramp,
             )
         )
+    # Several JAX processes: each trains on its share of every global batch.
+    x, batch_size = process_shard(data.train, config.batch_size)
     with _interrupts_between_batches() as guard:
         return model.fit(
-            data.train,
+            x,
             epochs=config.epochs,
-            batch_size=config.batch_size,
+            batch_size=batch_size,
             shuffle=config.shuffle,
             callbacks=fit_callbacks + [guard] + list(callbacks or []),
             verbose=config.verbose,
@@ -407,7 +420,9 @@ def train(config=None, *args, callbacks=None, **kwargs):
     epoch and step counts agree.
 
     The steps are `load_data`, `build`, `fit`, `evaluate` and `save`; see
-    `TrainingConfig` for the arguments.
+    `TrainingConfig` for the arguments. With `distribute` the model is
+    built, trained and evaluated data-parallel
+    (`keras_hsvae.training.distribute`, `docs/DISTRIBUTED.md`).
 
     Args:
         config: a `TrainingConfig`, the model name (the first field), or
@@ -452,9 +467,10 @@ def train(config=None, *args, callbacks=None, **kwargs):
 
     keras.utils.set_random_seed(config.seed)
     data = load_data(config)
-    model = build(config, data.train.shape[1:])
-    history = fit(model, data, config, callbacks=callbacks)
-    metrics = evaluate(model, data, config)
+    with distribution_scope(config.distribute):
+        model = build(config, data.train.shape[1:])
+        history = fit(model, data, config, callbacks=callbacks)
+        metrics = evaluate(model, data, config)
     save(model, config, metrics, train_examples=data.train.shape[0])
     shutil.rmtree(backup_dir(config.output_dir), ignore_errors=True)
     if config.verbose:
