@@ -263,6 +263,11 @@ def _grey_folder(tmp_path, publish, name, model, generation):
             "kl_weight": 1.0 - math.sqrt(e / 100),
             "train_loss": 30.0 - e / 4,
             "val_loss": 35.0 - e / 4,
+            **(
+                {"val_reconstruction": 20.0, "val_regularizer": 15.0 - e / 4}
+                if model == "HSCVAE"
+                else {}
+            ),
             "train_seconds": 9.0,
         }
         for e in range(40)
@@ -303,8 +308,10 @@ def test_grey_card_of_an_hsc_vae(tmp_path, publish):
     assert "| `fitted_vmf` | 210.80 | 150.40 | d |" in text
     assert "concentration 1214.9, radius 11.314" in text
     assert "direction `decrease`: from 1 down to 0 over the first 100 epochs" in text
-    # The loss table: every 10th epoch, beta = 1 - sqrt(e / 100) at e = 9.
-    assert "| 10 | 0.700 | 27.750 | 32.750 |" in text
+    # The loss table: every 10th epoch, beta = 1 - sqrt(e / 100) at e = 9,
+    # the HSC-VAE's validation loss split into its two terms.
+    assert "| 10 | 0.700 | 27.750 | 20.000 | 12.750 |" in text
+    assert "validation regularizer (unweighted) |" in text
     assert "python zoo/publish.py --interim hscvae_mnist_n128" in text
     assert "sphere of radius sqrt(128) in R^128" in text
 

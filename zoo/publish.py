@@ -596,15 +596,29 @@ def _prior_table(generation, paper):
 
 
 def _loss_curve(history, every=10):
-    lines = [
-        "| epoch | beta | train loss | validation loss |",
-        "| --- | --- | --- | --- |",
-    ]
+    """Every `every`-th epoch and the last: beta, train and validation losses.
+
+    The HSC-VAE's validation loss is split into its squared error and its
+    unweighted regularizer (how far the latent is from the compressed prior).
+    """
+    split = bool(history) and "val_regularizer" in history[-1]
+    header = "| epoch | beta | train loss | "
+    header += (
+        "validation squared error | validation regularizer (unweighted) |"
+        if split
+        else "validation loss |"
+    )
+    lines = [header, "|" + " --- |" * (5 if split else 4)]
     for r in history:
         if (r["epoch"] + 1) % every == 0 or r is history[-1]:
+            values = (
+                f"{r['val_reconstruction']:.3f} | {r['val_regularizer']:.3f}"
+                if split
+                else f"{r['val_loss']:.3f}"
+            )
             lines.append(
                 f"| {r['epoch'] + 1} | {r['kl_weight']:.3f} | "
-                f"{r['train_loss']:.3f} | {r['val_loss']:.3f} |"
+                f"{r['train_loss']:.3f} | {values} |"
             )
     return "\n".join(lines)
 
