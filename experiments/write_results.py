@@ -423,7 +423,7 @@ def section_hsc_zoo(record):
         "MSE",
         "ours k-NN",
         "paper (quoted) k-NN",
-        "replica angle",
+        "replica angle (deg)",
         "self-FID / FID: prior",
         "fitted vMF",
         "projected Gaussian",
