@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from keras_hsvae.ops._backend_distribute import replica_seed
+
 
 @keras.saving.register_keras_serializable(package="keras_hsvae")
 class GraphConvolution(keras.layers.Layer):
@@ -112,7 +114,7 @@ class GraphConvolution(keras.layers.Layer):
         adjacency = ops.cast(adjacency, self.compute_dtype)
         if training and self.dropout > 0:
             features = keras.random.dropout(
-                features, self.dropout, seed=self.seed_generator
+                features, self.dropout, seed=replica_seed(self.seed_generator)
             )
         if self.units is not None:
             # A (X W): X W first, the cheaper order when units < F.

@@ -1,6 +1,8 @@
 """The HSC-VAE latent layer: KL-like regularizer in hyperspherical coordinates."""
 
 import math
+import threading
+import weakref
 
 import keras
 from keras import ops
@@ -11,6 +13,7 @@ from keras_hsvae.layers._validation import (
     check_inference,
     check_seed,
 )
+from keras_hsvae.ops._backend_distribute import cross_replica_sum, replica_seed
 from keras_hsvae.ops.hsc import (
     check_gains,
     check_prior,
@@ -20,6 +23,9 @@ from keras_hsvae.ops.hsc import (
     prior_targets,
 )
 from keras_hsvae.ops.sphere import rescale_to_radius
+
+# Under tf.distribute each replica runs in a thread of its own (see `call`).
+_REPLICA_LOSSES = threading.local()
 
 
 @keras.saving.register_keras_serializable(package="keras_hsvae")
@@ -55,9 +61,12 @@ class HypersphericalKLRegularizer(keras.layers.Layer):
     during `fit` on every backend: `layer.beta_weight.assign(value)` in
     `on_epoch_begin` (the paper's sqrt(epoch) stage, 001 section 4.1).
 
-    The batch statistics are those of the batch this layer sees. Under data
-    parallelism they should be global; the math accepts a cross-replica sum
-    (`all_reduce` of `hsc_penalty`) for that, not yet wired here.
+    Data parallelism: `E_b` and `S_b` are statistics of the global batch
+    on every engine. Under `tf.distribute` the layer sums the batch moments
+    across replicas (the `all_reduce` of `hsc_penalty_terms`), so the
+    penalty, its gradient and the returned terms are those of the global
+    batch, and every replica draws its own noise; under
+    `keras.distribution` (JAX) the batch the layer sees is the global one.
 
     Args:
         prior: `"compressed"`, `"moderate"` or `"uncompressed"`.
@@ -166,20 +175,33 @@ class HypersphericalKLRegularizer(keras.layers.Layer):
             self.build([tuple(mu.shape), tuple(sigma.shape)])
         return hsc_penalty(mu, sigma, self._targets, self._gains)
 
-    def penalty_terms(self, mu, sigma):
-        """`{"angular": L_ang, "radial": L_rad}` for a batch (without `beta`)."""
+    def penalty_terms(self, mu, sigma, all_reduce=None):
+        """`{"angular": L_ang, "radial": L_rad}` for a batch (without `beta`).
+
+        `all_reduce`: `None` or a cross-replica sum (global statistics).
+        """
         if not self.built:
             self.build([tuple(mu.shape), tuple(sigma.shape)])
-        return hsc_penalty_terms(mu, sigma, self._targets, self._gains)
+        return hsc_penalty_terms(
+            mu, sigma, self._targets, self._gains, all_reduce=all_reduce
+        )
 
     def call(self, inputs, training=None):
         mu, sigma = inputs
-        terms = self.penalty_terms(mu, sigma)
+        # Global-batch statistics under tf.distribute (None elsewhere).
+        terms = self.penalty_terms(mu, sigma, all_reduce=cross_replica_sum())
         penalty = terms["angular"] + terms["radial"]
-        self.add_loss(ops.cast(self.beta_weight, penalty.dtype) * penalty)
+        loss = ops.cast(self.beta_weight, penalty.dtype) * penalty
+        if cross_replica_sum() is None:
+            self.add_loss(loss)
+        else:
+            # The all-reduce above let the other replicas' threads run this
+            # layer; Keras keeps one loss list per layer, shared by them:
+            # keep this replica's loss in a list of its own thread.
+            self._replica_losses().append(loss)
         if training or self.inference == "sample":
             eps = keras.random.normal(
-                ops.shape(mu), dtype=mu.dtype, seed=self.seed_generator
+                ops.shape(mu), dtype=mu.dtype, seed=replica_seed(self.seed_generator)
             )
             z = mu + eps * ops.cast(sigma, mu.dtype)
         else:
@@ -189,6 +211,20 @@ class HypersphericalKLRegularizer(keras.layers.Layer):
         if self.return_terms:
             return z, terms
         return z
+
+    def _replica_losses(self):
+        """This thread's (this replica's) added losses under tf.distribute."""
+        by_layer = _REPLICA_LOSSES.__dict__.setdefault(
+            "by_layer", weakref.WeakKeyDictionary()
+        )
+        return by_layer.setdefault(self, [])
+
+    def _get_own_losses(self):
+        return super()._get_own_losses() + self._replica_losses()
+
+    def _clear_losses(self):
+        super()._clear_losses()
+        self._replica_losses().clear()
 
     def compute_output_shape(self, input_shape):
         shape = tuple(_two_shapes(input_shape)[0])

@@ -18,6 +18,10 @@ from keras_hsvae import presets
 from keras_hsvae._validation import check_beta, check_int, check_model, check_seed
 from keras_hsvae.callbacks import TerminateOnNonFiniteLoss
 from keras_hsvae.models.likelihoods import get_likelihood
+from keras_hsvae.ops._backend_distribute import (
+    check_fit_distribution,
+    scale_loss_for_replicas,
+)
 
 
 class AutoEncoder(keras.Model):
@@ -29,6 +33,12 @@ class AutoEncoder(keras.Model):
     `score_correction` term `c`, the loss adds `s - stop_gradient(s)` with
     `s = mean(stop_gradient(recon) * c)`: zero in value, so the logged loss
     stays the negative ELBO, with the score-function gradient (002 eq. 9).
+
+    Data parallelism: under `tf.distribute` the reconstruction term is
+    divided by the number of replicas, as Keras divides the added losses,
+    so one step on R replicas equals the one-device step on the global
+    batch and the logged `loss` is the negative ELBO of the global batch
+    (see `docs/DISTRIBUTED.md`).
 
     Subclasses set `LOGGED` (the per-example terms of `latent` logged as
     metrics) and implement `latent`, `encode`, `embed`,
@@ -153,6 +163,9 @@ class AutoEncoder(keras.Model):
             c = ops.cast(y_pred["score_correction"], recon.dtype)
             score = ops.mean(ops.stop_gradient(recon) * c)
             total = total + (score - ops.stop_gradient(score))
+        # Under tf.distribute: / replicas, as Keras scales `added` (the
+        # replicas' gradients are summed; one step = the global-batch step).
+        total = scale_loss_for_replicas(total)
         if added is not None:
             total = total + ops.cast(added, total.dtype)
         return total
@@ -172,8 +185,14 @@ class AutoEncoder(keras.Model):
         generators) are passed on as they are. A
         `keras_hsvae.callbacks.TerminateOnNonFiniteLoss` is added to the
         callbacks: the first NaN or inf loss stops training with a
-        `NonFiniteLossError` naming the non-finite terms.
+        `NonFiniteLossError` naming the non-finite terms. Raises a
+        `RuntimeError` where Keras cannot train data-parallel as asked: a
+        `keras.distribution` set on PyTorch, `MultiWorkerMirroredStrategy`
+        on TensorFlow (see `docs/DISTRIBUTED.md`).
         """
+        # One line instead of silent one-device training (PyTorch with a
+        # distribution) or a failure deep in Keras (multi-worker TF).
+        check_fit_distribution()
         if isinstance(x, np.ndarray):
             self._likelihood.check_data(x)
         # Stop at the first non-finite loss with a line naming the terms.

@@ -22,6 +22,7 @@ from keras_hsvae._validation import check_beta, check_int, check_seed
 from keras_hsvae.layers.graph_convolution import GraphConvolution
 from keras_hsvae.layers.posteriors import get_posterior, list_posteriors
 from keras_hsvae.models.base import _PresetsDescriptor
+from keras_hsvae.ops._backend_distribute import scale_loss_for_replicas
 from keras_hsvae.ops.graph import normalize_adjacency
 
 
@@ -261,7 +262,8 @@ class GraphVAE(keras.Model):
             x=x, y=None, y_pred=None, sample_weight=sample_weight, training=training
         )
         n = ops.cast(ops.shape(logits)[-1], dtype)
-        return recon + ops.cast(added, dtype) / n
+        # Under tf.distribute: / replicas, as Keras scales `added`.
+        return scale_loss_for_replicas(recon) + ops.cast(added, dtype) / n
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         logits = y_pred["logits"]

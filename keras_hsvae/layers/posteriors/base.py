@@ -14,6 +14,7 @@ from keras import ops
 from keras_hsvae._validation import check_beta, check_seed
 from keras_hsvae.distributions.kl import kl_divergence
 from keras_hsvae.layers._validation import add_beta_weight
+from keras_hsvae.ops._backend_distribute import replica_seed
 
 _POSTERIORS = {}
 
@@ -186,7 +187,7 @@ class Posterior(keras.layers.Layer):
 
     def _sample(self, dist):
         """`(z, c)`: a reparameterized sample and its score correction."""
-        z = dist.sample(seed=self.seed_generator)
+        z = dist.sample(seed=replica_seed(self.seed_generator))
         return z, ops.zeros_like(z[..., 0])
 
     def _mode(self, dist):

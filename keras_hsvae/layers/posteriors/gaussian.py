@@ -6,6 +6,7 @@ from keras import ops
 from keras_hsvae._validation import check_latent_dim
 from keras_hsvae.distributions.normal import Normal
 from keras_hsvae.layers.posteriors.base import Posterior, register_posterior
+from keras_hsvae.ops._backend_distribute import replica_seed
 from keras_hsvae.ops.gaussian import gaussian_kl_to_standard_normal, log_softplus
 
 
@@ -129,7 +130,7 @@ class GaussianPosterior(Posterior):
     def _sample(self, dist):
         mean, stddev = dist.loc, dist.scale
         eps = keras.random.normal(
-            ops.shape(mean), dtype=mean.dtype, seed=self.seed_generator
+            ops.shape(mean), dtype=mean.dtype, seed=replica_seed(self.seed_generator)
         )
         z = mean + eps * stddev
         return z, ops.zeros_like(z[..., 0])

@@ -3,6 +3,7 @@
 from keras_hsvae.distributions.von_mises_fisher import VonMisesFisher
 from keras_hsvae.layers.posteriors.base import register_posterior
 from keras_hsvae.layers.posteriors.spherical import SphericalPosterior
+from keras_hsvae.ops._backend_distribute import replica_seed
 
 
 @register_posterior("vmf", spherical=True)
@@ -76,5 +77,7 @@ class VonMisesFisherPosterior(SphericalPosterior):
 
     def _sample(self, dist):
         if self.score_correction:
-            return dist.sample_with_score_correction(seed=self.seed_generator)
+            return dist.sample_with_score_correction(
+                seed=replica_seed(self.seed_generator)
+            )
         return super()._sample(dist)
