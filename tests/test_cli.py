@@ -210,6 +210,7 @@ NON_DEFAULT = {
     "shell_dims": (3, 3),
     "model_kwargs": {"name": "p"},
     "overwrite": True,
+    "distribute": "data_parallel",
 }
 
 

@@ -1,10 +1,11 @@
-"""The one backend adapter: stateless random draws keyed by a loop counter.
+"""The backend adapter for random draws: stateless draws keyed by a loop counter.
 
 `keras.random` takes an int or a `SeedGenerator`, neither of which can change
 inside `ops.while_loop` on JAX (a traced loop cannot update a generator's
 state). Rejection loops therefore derive a fresh key per round from a base
 seed tensor drawn once outside the loop, with each backend's own stateless
-generators. Nothing else in the library touches a backend directly.
+generators. Nothing else in the library touches a backend directly, except
+the adapter for data parallelism (`_backend_distribute.py`).
 """
 
 import keras

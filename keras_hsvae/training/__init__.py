@@ -21,6 +21,7 @@ from keras_hsvae.training.config import (
     LIKELIHOODS,
     TrainingConfig,
 )
+from keras_hsvae.training.distribute import DISTRIBUTIONS
 from keras_hsvae.training.steps import (
     BACKUP_CONFIG,
     BACKUP_DIR,
@@ -43,6 +44,7 @@ __all__ = [
     "BACKUP_DIR",
     "BETA_SCHEDULES",
     "BINARY_DATASETS",
+    "DISTRIBUTIONS",
     "ENCODERS",
     "EPOCH_SEED_STRIDE",
     "EpochSeeds",

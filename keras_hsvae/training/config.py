@@ -19,6 +19,7 @@ import numpy as np
 
 from keras_hsvae.models.registry import model_names
 from keras_hsvae.training.architectures import ENCODERS, is_integer
+from keras_hsvae.training.distribute import DISTRIBUTIONS
 
 BETA_SCHEDULES = (None, "constant", "linear", "sqrt_up", "sqrt_down", "cyclical")
 
@@ -168,6 +169,13 @@ class TrainingConfig:
             values), e.g. `{"prior": "moderate"}` for `hsc_vae`.
         overwrite: start over when `output_dir` holds the backup of an
             unfinished run (it is deleted) instead of resuming it.
+        distribute: None (one device), `"mirrored"` (TensorFlow:
+            `tf.distribute.MirroredStrategy` over the local devices) or
+            `"data_parallel"` (JAX: `keras.distribution.DataParallel` over
+            the devices of every process). `batch_size` stays the global
+            batch; the trained model equals the one-device model to float
+            tolerance, so a run may resume with another choice. See
+            `keras_hsvae.training.distribute`.
 
     Example:
 
@@ -237,6 +245,12 @@ class TrainingConfig:
     overwrite: bool = _option(
         False,
         "delete the backup of an unfinished run in the output folder and start over",
+        affects_training=False,
+    )
+    distribute: str | None = _option(
+        None,
+        "data parallelism: mirrored (TensorFlow) or data_parallel (JAX)",
+        choices=DISTRIBUTIONS,
         affects_training=False,
     )
 

@@ -465,9 +465,10 @@ def train(config=None, *args, callbacks=None, **kwargs):
     config = config.resolved()
     _check_backup(config)  # before the data: a refused resume fails fast
 
-    keras.utils.set_random_seed(config.seed)
-    data = load_data(config)
+    # First: a JAX process joins its cluster before any computation.
     with distribution_scope(config.distribute):
+        keras.utils.set_random_seed(config.seed)
+        data = load_data(config)
         model = build(config, data.train.shape[1:])
         history = fit(model, data, config, callbacks=callbacks)
         metrics = evaluate(model, data, config)
