@@ -313,6 +313,20 @@ def test_elbo_and_importance_sampling_with_inexact_posterior():
     assert np.mean(iwae - log_px) == pytest.approx(0.0, abs=0.03)
     assert np.mean(iwae) <= np.mean(log_px) + 0.01  # a lower bound on average
 
+    # The same K in 8 chunks of 250 draws (max_points = 8 examples x 250):
+    # new draws in every chunk, so it converges like the single chunk. A
+    # chunk loop that reused its first draws would return the K = 250
+    # estimate of the same seed exactly.
+    chunked = evaluation.importance_sampled_log_likelihood(
+        model, x, num_samples=2000, max_points=2000, seed=3, return_per_example=True
+    )
+    first_chunk = evaluation.importance_sampled_log_likelihood(
+        model, x, num_samples=250, seed=3, return_per_example=True
+    )
+    np.testing.assert_allclose(chunked, log_px, atol=0.1)
+    assert np.mean(chunked - log_px) == pytest.approx(0.0, abs=0.03)
+    assert np.max(np.abs(chunked - first_chunk)) > 1e-4
+
 
 # Eager JAX compiles the vMF sampler and Bessel KL afresh for every new shape
 # (~10 s each on a 2-core CPU): tests that draw from vMF posteriors are in the
