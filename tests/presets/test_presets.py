@@ -403,6 +403,20 @@ def test_sha256_is_checked_for_local_folders_too(tmp_path):
         presets.load_preset(folder, sha256="0" * 64)
 
 
+def test_sha256_covers_the_whole_of_a_file_larger_than_a_block(tmp_path):
+    # 2.5 MiB: more than the 1 MiB blocks the file is read in. A byte changed
+    # in the last block changes the digest (hashlib over the whole file).
+    data = np.random.default_rng(0).bytes(5 << 19)
+    path = tmp_path / "big.bin"
+    path.write_bytes(data)
+    assert presets.sha256_of_file(path) == hashlib.sha256(data).hexdigest()
+    changed = bytearray(data)
+    changed[-1] ^= 1
+    path.write_bytes(bytes(changed))
+    assert presets.sha256_of_file(path) == hashlib.sha256(changed).hexdigest()
+    assert presets.sha256_of_file(path) != hashlib.sha256(data).hexdigest()
+
+
 def test_download_failure_is_clear(tmp_path, serve):
     (tmp_path / "empty").mkdir()
     url = serve(tmp_path / "empty") + "/absent"
