@@ -223,7 +223,12 @@ def write_preset(name, interim, data_dir=None):
     best = next(r for r in history if r["epoch"] == state["best_epoch"])
     generation = None
     if train_zoo.is_grey(recipe) and paper_of(recipe) == "001":
-        generation, model.sampler = hsc_generation(model, recipe, data_dir)
+        generation, sampler = hsc_generation(model, recipe, data_dir)
+        # The baseline keeps its prior, as in 001; the HSC-VAE the best fit.
+        if recipe["model"] == "HSCVAE":
+            model.sampler = sampler
+        else:
+            generation["preset_sampler"] = "prior"
     preset_dir = ZOO_DIR / name
     if preset_dir.exists():
         shutil.rmtree(preset_dir)
@@ -683,10 +688,16 @@ def grey_card(name, preset_dir, evaluate_command):
             "are fitted to the embeddings of the test images, as 001 fits its "
             "vMF. Fitted vMF: concentration "
             f"{vmf.get('concentration', float('nan')):.1f}, radius "
-            f"{vmf.get('radius', float('nan')):.3f}. The preset keeps the "
-            f"fitted sampler of lowest self-FID, `{generation['preset_sampler']}` "
-            "(`model.sampler`, used by `generate`; the prior when none beats "
-            "it). 001 finds generation from the fitted vMF of a compressed model "
+            f"{vmf.get('radius', float('nan')):.3f}. "
+            + (
+                "The preset keeps the fitted sampler of lowest self-FID, "
+                f"`{generation['preset_sampler']}` (`model.sampler`, used by "
+                "`generate`; the prior when none beats it). "
+                if meta["class_name"] == "HSCVAE"
+                else "The preset generates from its prior N(0, I), as 001's "
+                "baseline does. "
+            )
+            + "001 finds generation from the fitted vMF of a compressed model "
             "far better than from a standard VAE's prior (qualitatively, "
             "Fig. 1; no MNIST FID is given).\n\n" + _sampler_table(generation)
         )
@@ -805,7 +816,7 @@ def publish(name, interim, data_dir):
     command = evaluate(name, preset_dir, data_dir)
     print(f"{name}: wrote {preset_dir / EVALUATION_FILE}", flush=True)
     recipe = _read_json(preset_dir / "metadata.json")["recipe"]
-    if train_zoo.is_grey(recipe) and paper_of(recipe) == "003":
+    if train_zoo.is_grey(recipe) and recipe["model"] == "SAE":
         sae_generation(name, preset_dir, data_dir)
         print(f"{name}: wrote {preset_dir / GENERATION_FILE}", flush=True)
     write_card(name, preset_dir, command)
