@@ -162,7 +162,14 @@ TRAINING_FIELDS = (
     "shell_dims",
     "model_kwargs",
 )
-RUN_FIELDS = ("output_dir", "data_dir", "verbose", "training_command", "overwrite")
+RUN_FIELDS = (
+    "output_dir",
+    "data_dir",
+    "verbose",
+    "training_command",
+    "overwrite",
+    "distribute",
+)
 
 
 def test_config_fields_and_defaults_match_the_train_signature():
