@@ -1,8 +1,8 @@
 """Data-parallel training by name: the `distribute` option of `train`.
 
 - `"mirrored"` (TensorFlow backend): `tf.distribute.MirroredStrategy` over
-  the local GPUs (or the CPU). Keras splits every global batch of
-  `batch_size` examples between the replicas.
+  the local GPUs (without GPUs: the logical CPU devices). Keras splits
+  every global batch of `batch_size` examples between the replicas.
 - `"data_parallel"` (JAX backend): `keras.distribution.DataParallel` over
   the devices of every process. On several hosts, each process first joins
   the cluster (`keras.distribution.initialize`, i.e.
@@ -84,7 +84,12 @@ def distribution_scope(distribute):
     elif distribute == "mirrored":
         import tensorflow as tf
 
-        strategy = tf.distribute.MirroredStrategy()
+        # The GPUs, else every (logical) CPU device: TensorFlow's default
+        # would be one CPU replica.
+        devices = tf.config.list_logical_devices("GPU") or (
+            tf.config.list_logical_devices("CPU")
+        )
+        strategy = tf.distribute.MirroredStrategy([d.name for d in devices])
         with strategy.scope():
             yield strategy
     else:

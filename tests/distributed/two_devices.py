@@ -213,11 +213,14 @@ def main_train(out_path):
             distribute=distribute,
         )
         weights[distribute] = (model.get_weights(), history.history)
+        if backend == "tensorflow":
+            replicas = model.distribute_strategy.num_replicas_in_sync
     (w1, h1), (w2, h2) = weights[None], weights[name]
     with open(out_path, "w") as f:
         json.dump(
             {
                 "distribute": name,
+                "replicas": replicas if backend == "tensorflow" else None,
                 "max_weight_diff": _max_diff(w1, w2),
                 "max_log_diff": max(abs(h1[k][-1] - h2[k][-1]) for k in h1),
             },
