@@ -192,7 +192,7 @@ class AutoEncoder(keras.Model):
         """
         # One line instead of silent one-device training (PyTorch with a
         # distribution) or a failure deep in Keras (multi-worker TF).
-        check_fit_distribution()
+        check_fit_distribution(self)
         if isinstance(x, np.ndarray):
             self._likelihood.check_data(x)
         # Stop at the first non-finite loss with a line naming the terms.

@@ -125,14 +125,18 @@ def replica_seed(generator):
     return _ReplicaSeedStream(generator, context.replica_id_in_sync_group)
 
 
-def check_fit_distribution():
+def check_fit_distribution(model):
     """Raise where Keras' `fit` would not train data-parallel as asked.
 
     - PyTorch with a `keras.distribution` set: Keras' torch trainer ignores
       it and trains on one device.
-    - TensorFlow under `MultiWorkerMirroredStrategy`: Keras 3's TensorFlow
-      trainer fails inside `fit` (`strategy.reduce` of its scalar metrics),
-      for every model (a plain Keras model with `add_loss` too).
+    - TensorFlow, `model` built under a `MultiWorkerMirroredStrategy` of
+      more than one worker: Keras 3's TensorFlow trainer fails inside `fit`
+      (`strategy.reduce` of its scalar metrics), for every model (a plain
+      Keras model with `add_loss` too). One worker trains.
+
+    Args:
+        model: the `keras.Model` about to `fit`.
 
     Raises:
         RuntimeError: one line naming the limitation and what works.
@@ -149,8 +153,12 @@ def check_fit_distribution():
     if name == "tensorflow":
         import tensorflow as tf
 
-        strategy = tf.distribute.get_strategy()
-        if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        # The strategy the model was built under (Keras' `fit` uses it).
+        strategy = getattr(model, "distribute_strategy", None)
+        if (
+            isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+            and _num_workers(strategy) > 1
+        ):
             raise RuntimeError(
                 f"Keras {keras.__version__}'s TensorFlow trainer cannot `fit` "
                 "under MultiWorkerMirroredStrategy (it fails in "
@@ -158,3 +166,8 @@ def check_fit_distribution():
                 "use MirroredStrategy on one host or JAX "
                 "keras.distribution across hosts (docs/DISTRIBUTED.md)."
             )
+
+
+def _num_workers(strategy):
+    cluster = strategy.cluster_resolver.cluster_spec().as_dict()
+    return max(len(cluster.get("worker", [])) + len(cluster.get("chief", [])), 1)

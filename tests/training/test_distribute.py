@@ -135,7 +135,7 @@ def test_one_device_is_unchanged():
     assert adapter.num_replicas_in_sync() == 1
     loss = keras.ops.convert_to_tensor(2.5)
     assert float(adapter.scale_loss_for_replicas(loss)) == 2.5
-    adapter.check_fit_distribution()  # no distribution: nothing to refuse
+    adapter.check_fit_distribution(None)  # no distribution: nothing to refuse
 
 
 def test_distribute_option_is_checked():
@@ -184,8 +184,13 @@ def test_torch_fit_refuses_a_distribution():
 
 
 _MULTI_WORKER = """
+import json, os, sys
+ports, index = sys.argv[1].split(","), int(sys.argv[2])
+os.environ["TF_CONFIG"] = json.dumps({
+    "cluster": {"worker": [f"127.0.0.1:{p}" for p in ports]},
+    "task": {"type": "worker", "index": index},
+})
 import tensorflow as tf
-import numpy as np
 from conftest import make_tiny_model, tiny_data
 
 strategy = tf.distribute.MultiWorkerMirroredStrategy()
@@ -194,6 +199,7 @@ with strategy.scope():
     model.compile(optimizer="sgd")
 try:
     model.fit(tiny_data(8), epochs=1, verbose=0)
+    print("TRAINED")
 except RuntimeError as error:
     print("REFUSED", error)
 """
@@ -206,16 +212,26 @@ def test_multi_worker_mirrored_is_refused_at_fit():
     env["PYTHONPATH"] = os.pathsep.join(
         [str(SCRIPTS.parent), env.get("PYTHONPATH", "")]
     )
-    result = subprocess.run(
-        [sys.executable, "-c", _MULTI_WORKER],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    (line,) = [x for x in result.stdout.splitlines() if x.startswith("REFUSED")]
-    assert "cannot `fit` under MultiWorkerMirroredStrategy" in line
+    ports = f"{_free_port()},{_free_port()}"
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", _MULTI_WORKER, ports, str(index)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for index in (0, 1)
+    ]
+    try:
+        outputs = [worker.communicate(timeout=300) for worker in workers]
+    finally:
+        for worker in workers:
+            worker.kill()
+    for worker, (out, err) in zip(workers, outputs):
+        assert worker.returncode == 0, err[-3000:]
+        (line,) = [x for x in out.splitlines() if x.startswith("REFUSED")]
+        assert "cannot `fit` under MultiWorkerMirroredStrategy" in line
 
 
 @not_on_torch
