@@ -100,17 +100,21 @@ def test_two_jax_processes_equal_one_process(tmp_path):
     port = _free_port()
     many, one = tmp_path / "two.json", tmp_path / "one.json"
     env = dict(os.environ, KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="3")
-    worker = subprocess.Popen(
-        [sys.executable, str(SCRIPTS / "jax_processes.py"), many, port, 2, 1],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env={k: str(v) for k, v in env.items()},
-    )
-    try:
-        chief = _run("jax_processes.py", many, port, 2, 0, timeout=300)
-        assert worker.wait(timeout=120) == 0
-    finally:
-        worker.kill()
+    # A file, not a pipe: nobody reads the worker's output until it ends.
+    with open(tmp_path / "worker.log", "w") as log:
+        worker = subprocess.Popen(
+            [sys.executable, str(SCRIPTS / "jax_processes.py")]
+            + [str(many), str(port), "2", "1"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        try:
+            chief = _run("jax_processes.py", many, port, 2, 0, timeout=300)
+            assert worker.wait(timeout=120) == 0
+        finally:
+            worker.kill()
+            worker.wait()
     assert chief.returncode == 0, chief.stderr[-3000:]
     alone = _run("jax_processes.py", one, timeout=300)
     assert alone.returncode == 0, alone.stderr[-3000:]
