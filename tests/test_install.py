@@ -33,7 +33,11 @@ OPTIONAL = set(EXTRAS) | {"tensorflow_probability", "tf_keras"}
 _NEEDED_BY_BACKEND = {"tensorflow": {"tensorflow"}, "jax": {"scipy"}, "torch": set()}
 
 # Module-level imports of optional packages that are allowed: the active backend.
-_ALLOWED = {("ops/_backend_random.py", "tensorflow")}
+# Modules whose TensorFlow imports run only under the TensorFlow backend.
+_ALLOWED = {
+    ("ops/_backend_random.py", "tensorflow"),
+    ("ops/_backend_distribute.py", "tensorflow"),
+}
 
 _CHILD = """
 import json, sys

@@ -80,6 +80,9 @@ def test_p_norm_gradient_finite_at_zero():
 
 
 def test_sae_loss_is_mean_p_norm_and_latent_on_centered_sphere():
+    # Seeded: with the global seed state earlier tests leave, a row can meet
+    # only dead ReLUs and encode to the zero vector (spherized to 0 on purpose).
+    keras.utils.set_random_seed(1)
     model = SAE(
         mlp_encoder(SHAPE, (8,)), mlp_decoder(N, SHAPE, (8,)), N, p=3.0, radius=2.0
     )
