@@ -37,6 +37,7 @@ _NEEDED_BY_BACKEND = {"tensorflow": {"tensorflow"}, "jax": {"scipy"}, "torch": s
 _ALLOWED = {
     ("ops/_backend_random.py", "tensorflow"),
     ("ops/_backend_distribute.py", "tensorflow"),
+    ("training/distribute.py", "tensorflow"),  # distribute="mirrored" only
 }
 
 _CHILD = """
