@@ -411,13 +411,16 @@ def test_sampler_fids_on_a_tiny_model(publish):
     x = np.random.default_rng(0).random((40, 6)).astype("float32")
     vae = _tiny_vae()
     features = lambda images: np.asarray(images).reshape(len(images), -1)  # noqa: E731
-    samplers = generation_fid.fitted_samplers(vae, x)
+    x_train = np.random.default_rng(1).random((60, 6)).astype("float32")
+    samplers = generation_fid.fitted_samplers(vae, x, x_train=x_train)
     fids = generation_fid.sampler_fids(vae, x, features, samplers, seed=0)
     assert sorted(fids["samplers"]) == [
         "fitted_vmf",
+        "gaussian_mixture_projected",
         "gaussian_projected",
         "prior",
         "tangent_normal",
+        "vmf_mixture",
     ]
     assert fids["num_generated"] == 40
     radius = np.linalg.norm(generation_fid._numpy(vae.embed(x)), axis=1).mean()

@@ -9,7 +9,8 @@ writes `generation.json` beside `evaluation.json` with these functions:
   prior and of samplers fitted to the test embeddings (`keras_hsvae.samplers`):
   the paper's fitted vMF, a full-covariance Gaussian projected to the sphere
   and a Gaussian in the tangent space at the fitted mean direction (SPEC
-  section 2).
+  section 2), and mixtures fitted to training embeddings (50 vMFs; 10
+  Gaussians projected to the sphere; SPEC section 2).
 - `prior_fids(sae, vae, x_test, features)`: for a Spherical Auto-Encoder
   (003, Table 1 and Algorithm 1), decoded draws of four priors (normal,
   uniform, Poisson, chi-squared), centerized and spherized for the SAE, and
@@ -57,21 +58,28 @@ def _reconstruct(model, x):
     )
 
 
-def fitted_samplers(model, x):
+def fitted_samplers(model, x, x_train=None):
     """The samplers of `sampler_fids`, fitted to `model.embed(x)`.
+
+    With `x_train`, also the mixtures of SPEC section 2, fitted by EM to
+    `model.embed(x_train)` (the training embeddings, as SPEC measured them):
+    50 vMFs and 10 full-covariance Gaussians projected to the sphere.
 
     Returns:
         dict: name -> `(sampler, description)` for `"fitted_vmf"` (001,
         section 4.4: maximum likelihood), `"gaussian_projected"` and
-        `"tangent_normal"` (SPEC section 2).
+        `"tangent_normal"` (SPEC section 2), and with `x_train`
+        `"vmf_mixture"` and `"gaussian_mixture_projected"`.
     """
     from keras_hsvae.samplers import (
+        FittedGaussianMixtureSampler,
         FittedGaussianSampler,
         FittedTangentNormalSampler,
+        FittedVonMisesFisherMixtureSampler,
         FittedVonMisesFisherSampler,
     )
 
-    return {
+    samplers = {
         "fitted_vmf": (
             FittedVonMisesFisherSampler().fit_model(model, x),
             "vMF fitted to the test embeddings (001, 4.4; maximum likelihood)",
@@ -87,6 +95,21 @@ def fitted_samplers(model, x):
             "tangent space at their mean direction, exp-mapped to the sphere",
         ),
     }
+    if x_train is not None:
+        n = len(x_train)
+        samplers["vmf_mixture"] = (
+            FittedVonMisesFisherMixtureSampler(50).fit_model(model, x_train),
+            f"mixture of 50 vMFs fitted by EM to {n} training embeddings "
+            "(SPEC section 2)",
+        )
+        samplers["gaussian_mixture_projected"] = (
+            FittedGaussianMixtureSampler(10, project_to_sphere=True).fit_model(
+                model, x_train
+            ),
+            f"mixture of 10 full-covariance Gaussians fitted by EM to {n} "
+            "training embeddings, projected to the sphere (SPEC section 2)",
+        )
+    return samplers
 
 
 def sampler_fids(model, x_test, features, samplers, seed=0):

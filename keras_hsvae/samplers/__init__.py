@@ -1,5 +1,6 @@
 """Latent samplers for `model.generate`: the prior, fitted vMF and Gaussian
-distributions, and the prior-robust sampling of the Spherical Auto-Encoder.
+distributions and their mixtures, and the prior-robust sampling of the
+Spherical Auto-Encoder.
 
 A sampler is a callable `sampler(n, seed=None) -> (n, dim)` tensor of dtype
 `keras.backend.floatx()`. Every draw goes through `keras.random` and
@@ -31,6 +32,10 @@ from keras_hsvae.samplers.fitted import (
     FittedGaussianSampler,
     FittedVonMisesFisherSampler,
 )
+from keras_hsvae.samplers.mixture import (
+    FittedGaussianMixtureSampler,
+    FittedVonMisesFisherMixtureSampler,
+)
 from keras_hsvae.samplers.prior import PriorSampler
 from keras_hsvae.samplers.spherical_prior import SphericalPriorSampler
 from keras_hsvae.samplers.tangent import FittedTangentNormalSampler
@@ -38,8 +43,10 @@ from keras_hsvae.samplers.tangent import FittedTangentNormalSampler
 __all__ = [
     "MAX_CONCENTRATION",
     "MAX_POISSON_RATE",
+    "FittedGaussianMixtureSampler",
     "FittedGaussianSampler",
     "FittedTangentNormalSampler",
+    "FittedVonMisesFisherMixtureSampler",
     "FittedVonMisesFisherSampler",
     "PriorSampler",
     "SphericalPriorSampler",
