@@ -401,6 +401,33 @@ def _ll_curve(history):
     return "\n".join(lines)
 
 
+def _card_tail(name, interim, training, meta, evaluate_command, what, title, curve):
+    """The end of every card: training time, commands, a curve, versions."""
+    hours = (training["train_seconds"] + training["eval_seconds"]) / 3600
+    return f"""\
+- Training: {training["epochs"]} epochs, {training["train_seconds"] / 3600:.2f} h
+  of training plus {training["eval_seconds"] / 3600:.2f} h of validation
+  ({hours:.2f} h) on the {training["backend"]} backend, {training["hardware"]},
+  shared with other jobs. Evaluation: {EVALUATION_BACKEND} backend.
+
+## Commands
+
+    # train (starts, or resumes from zoo/runs/{name}/)
+    python zoo/train_zoo.py run {name}
+    # publish this folder ({what})
+    python zoo/publish.py {"--interim " if interim else ""}{name}
+    # the evaluation alone
+    {evaluate_command}
+
+## {title}
+
+{curve}
+
+Versions: keras_hsvae {meta["library_version"]}, Keras {meta["keras_version"]};
+weights sha256 `{meta["weights_sha256"]}`.
+"""
+
+
 def card(name, preset_dir, evaluate_command):
     """Step 4: the model card (README.md), from the files of the folder."""
     meta = _read_json(preset_dir / "metadata.json")
@@ -463,8 +490,17 @@ def card(name, preset_dir, evaluate_command):
         if isinstance(collapse.get("concentration"), dict):
             line += f"; concentration mean {collapse['concentration']['mean']:.1f}"
         other.append(line)
-    hours = (training["train_seconds"] + training["eval_seconds"]) / 3600
     title = f"`{name}`: {meta['class_name']}, {paper.get('source', '')}"
+    tail = _card_tail(
+        name,
+        interim,
+        training,
+        meta,
+        evaluate_command,
+        "weights, evaluation, golden outputs, this card",
+        "Validation log-likelihood against epochs",
+        _ll_curve(history),
+    )
     text = f"""# {title}
 
 {status}
@@ -505,27 +541,7 @@ over 10 runs); ours are one run (seed {recipe["seed"]}).
   (reconstruction + KL at the posterior mode); the weights are those of the
   best epoch. Batch size, learning rate and epoch budget are our choice: the
   paper's text available here does not give them.
-- Training: {training["epochs"]} epochs, {training["train_seconds"] / 3600:.2f} h
-  of training plus {training["eval_seconds"] / 3600:.2f} h of validation
-  ({hours:.2f} h) on the {training["backend"]} backend, {training["hardware"]},
-  shared with other jobs. Evaluation: {EVALUATION_BACKEND} backend.
-
-## Commands
-
-    # train (starts, or resumes from zoo/runs/{name}/)
-    python zoo/train_zoo.py run {name}
-    # publish this folder (weights, evaluation, golden outputs, this card)
-    python zoo/publish.py {"--interim " if interim else ""}{name}
-    # the evaluation alone
-    {evaluate_command}
-
-## Validation log-likelihood against epochs
-
-{_ll_curve(history)}
-
-Versions: keras_hsvae {meta["library_version"]}, Keras {meta["keras_version"]};
-weights sha256 `{meta["weights_sha256"]}`.
-"""
+{tail}"""
     (preset_dir / CARD_FILE).write_text(text)
 
 
@@ -740,7 +756,6 @@ def grey_card(name, preset_dir, evaluate_command):
             "- active units (spread of the latent over the test set): "
             f"{collapse['active_units']} of {recipe['latent_dim']}"
         )
-    hours = (training["train_seconds"] + training["eval_seconds"]) / 3600
     p = recipe.get("model_kwargs", {}).get("p", 2.0)
     loss = (
         f"p-norm of the error, p = {p:g}"
@@ -750,6 +765,16 @@ def grey_card(name, preset_dir, evaluate_command):
     schedule = _schedule_line(recipe)
     schedule = f", {schedule}" if schedule else ""
     source = paper.get("source", recipe.get("reproduces", ""))
+    tail = _card_tail(
+        name,
+        interim,
+        training,
+        meta,
+        evaluate_command,
+        "weights, evaluation, generation, golden outputs, card",
+        "Losses against epochs",
+        _loss_curve(history),
+    )
     text = f"""# `{name}`: {meta["class_name"]}, {source}
 
 {_status(training)}
@@ -788,27 +813,7 @@ embeddings of all {NUM_TRAIN:,} training images. Ours are one run (seed
 - Optimisation: Adam {recipe["optimizer"]["learning_rate"]}, batch
   {recipe["batch_size"]}, {recipe["max_epochs"]} epochs{schedule}; the
   preset holds the weights of the last epoch trained (no early stopping).
-- Training: {training["epochs"]} epochs, {training["train_seconds"] / 3600:.2f} h
-  of training plus {training["eval_seconds"] / 3600:.2f} h of validation
-  ({hours:.2f} h) on the {training["backend"]} backend, {training["hardware"]},
-  shared with other jobs. Evaluation: {EVALUATION_BACKEND} backend.
-
-## Commands
-
-    # train (starts, or resumes from zoo/runs/{name}/)
-    python zoo/train_zoo.py run {name}
-    # publish this folder (weights, evaluation, generation, golden outputs, card)
-    python zoo/publish.py {"--interim " if interim else ""}{name}
-    # the evaluation alone
-    {evaluate_command}
-
-## Losses against epochs
-
-{_loss_curve(history)}
-
-Versions: keras_hsvae {meta["library_version"]}, Keras {meta["keras_version"]};
-weights sha256 `{meta["weights_sha256"]}`.
-"""
+{tail}"""
     (preset_dir / CARD_FILE).write_text(
         text.replace("\n\n\n\n", "\n\n").replace("\n\n\n", "\n\n")
     )

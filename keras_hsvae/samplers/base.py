@@ -7,6 +7,7 @@ import numpy as np
 from keras import ops
 
 from keras_hsvae._validation import check_int, is_integer
+from keras_hsvae.ops.sae import check_radius
 
 # Largest concentration a fitted vMF sampler uses. The MLE is +inf when all
 # embeddings point the same way (mean resultant length 1), and Wood's sampler
@@ -146,6 +147,38 @@ def _check_unit_vector(vector, name):
             f"`{name}` must be a unit vector. Received: {name} with norm {norm}"
         )
     return v
+
+
+def _check_projection(project_to_sphere, radius):
+    """`radius` checked against `project_to_sphere` (Gaussian samplers)."""
+    if not isinstance(project_to_sphere, bool):
+        raise ValueError(
+            "`project_to_sphere` must be a bool. "
+            f"Received: project_to_sphere={project_to_sphere!r}"
+        )
+    if radius is None:
+        return None
+    if not project_to_sphere:
+        raise ValueError(
+            "`radius` applies only with `project_to_sphere=True`. "
+            f"Received: radius={radius!r}, project_to_sphere=False"
+        )
+    return check_radius(radius)
+
+
+def _projection_radius(x, project_to_sphere, radius):
+    """The radius a projecting sampler fitted to `x` uses (None: no projection)."""
+    if not project_to_sphere:
+        return None
+    if radius is not None:
+        return radius
+    radius = float(np.mean(np.linalg.norm(x, axis=1)))
+    if radius == 0:
+        raise ValueError(
+            "Cannot project to the mean embedding norm: every embedding is the "
+            "zero vector. Pass `radius`. Received: embeddings of norm 0"
+        )
+    return radius
 
 
 def _jittered_cholesky(covariance, jitter, num_directions):

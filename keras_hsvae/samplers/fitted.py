@@ -13,6 +13,7 @@ from keras_hsvae.ops.sae import check_radius
 from keras_hsvae.samplers.base import (
     MAX_CONCENTRATION,
     _check_n,
+    _check_projection,
     _check_unit_vector,
     _directions,
     _embeddings,
@@ -20,6 +21,7 @@ from keras_hsvae.samplers.base import (
     _gaussian_draws,
     _jittered_cholesky,
     _positive,
+    _projection_radius,
 )
 
 
@@ -190,20 +192,8 @@ class FittedGaussianSampler(_FittedSampler):
     """
 
     def __init__(self, project_to_sphere=False, radius=None, jitter=1e-6):
-        if not isinstance(project_to_sphere, bool):
-            raise ValueError(
-                "`project_to_sphere` must be a bool. "
-                f"Received: project_to_sphere={project_to_sphere!r}"
-            )
-        if radius is not None:
-            if not project_to_sphere:
-                raise ValueError(
-                    "`radius` applies only with `project_to_sphere=True`. "
-                    f"Received: radius={radius!r}, project_to_sphere=False"
-                )
-            radius = check_radius(radius)
+        self.radius = _check_projection(project_to_sphere, radius)
         self.project_to_sphere = project_to_sphere
-        self.radius = radius
         self.jitter = _positive(jitter, "jitter", allow_zero=True)
         self._fit = None
         self._scale_tril = None
@@ -227,17 +217,7 @@ class FittedGaussianSampler(_FittedSampler):
         x = _embeddings(embeddings, min_dim=1)
         mean = np.mean(x, axis=0)
         covariance = np.atleast_2d(np.cov(x, rowvar=False))
-        radius = None
-        if self.project_to_sphere:
-            radius = self.radius
-            if radius is None:
-                radius = float(np.mean(np.linalg.norm(x, axis=1)))
-                if radius == 0:
-                    raise ValueError(
-                        "Cannot project to the mean embedding norm: every "
-                        "embedding is the zero vector. Pass `radius`. "
-                        "Received: embeddings of norm 0"
-                    )
+        radius = _projection_radius(x, self.project_to_sphere, self.radius)
         self._set_fit(mean.tolist(), covariance.tolist(), radius)
         return self
 

@@ -22,12 +22,14 @@ from keras_hsvae.ops.sae import check_radius
 from keras_hsvae.samplers.base import (
     MAX_CONCENTRATION,
     _check_n,
+    _check_projection,
     _check_unit_vector,
     _directions,
     _embeddings,
     _FittedSampler,
     _jittered_cholesky,
     _positive,
+    _projection_radius,
 )
 
 
@@ -50,13 +52,6 @@ def _kmeans_plus_plus(x, k, distance, rng):
         chosen.append(int(rng.choice(len(x), p=nearest / total)))
         nearest = np.minimum(nearest, distance(x, x[chosen[-1]]))
     return chosen
-
-
-def _check_iterations(max_iterations, tolerance):
-    return (
-        check_int("max_iterations", max_iterations, 1),
-        _positive(tolerance, "tolerance", allow_zero=True),
-    )
 
 
 def _check_weights(weights, k):
@@ -96,14 +91,62 @@ _vmf_log_normalizer = compile_once_per_shape(hops.vmf_log_normalizer, (0,))
 _vmf_concentration_mle = compile_once_per_shape(hops.vmf_concentration_mle, (1,))
 
 
-def _component_draws(n, log_weights, seed):
-    """`(n,)` component indices drawn from the mixture weights."""
-    logits = ops.convert_to_tensor(np.asarray(log_weights)[None, :], "float32")
-    return keras.random.categorical(logits, n, seed=seed)[0]
+class _Mixture(_FittedSampler):
+    """What both mixtures share: EM settings, weights, component draws."""
+
+    def __init__(self, num_components, max_iterations, tolerance, fit_seed):
+        self.num_components = check_int("num_components", num_components, 1)
+        self.max_iterations = check_int("max_iterations", max_iterations, 1)
+        self.tolerance = _positive(tolerance, "tolerance", allow_zero=True)
+        self.fit_seed = check_int("fit_seed", fit_seed, 0)
+        self._fit = None
+        self.fit_report = None
+
+    def _arguments(self):
+        return {
+            "num_components": self.num_components,
+            "max_iterations": self.max_iterations,
+            "tolerance": self.tolerance,
+            "fit_seed": self.fit_seed,
+        }
+
+    def _start(self, embeddings, min_dim):
+        """Validated embeddings (at least `num_components` rows) and an RNG."""
+        x = _embeddings(embeddings, min_dim=min_dim)
+        if len(x) < self.num_components:
+            raise ValueError(
+                f"`embeddings` must have at least num_components="
+                f"{self.num_components} rows. Received: {len(x)} rows"
+            )
+        return x, np.random.default_rng(self.fit_seed)
+
+    def _run_em(self, log_densities, m_step, state):
+        state, loglik, iterations = _em(
+            log_densities, m_step, state, self.max_iterations, self.tolerance
+        )
+        self.fit_report = {"mean_log_likelihood": loglik, "iterations": iterations}
+        return state
+
+    @property
+    def weights(self):
+        """Fitted mixture weights `(K,)` (float64 NumPy array)."""
+        return np.asarray(self._require_fit()["weights"])
+
+    def _draw_components(self, n, seed, *parameters):
+        """`(n, ...)` rows of each of `parameters` `(K, ...)`, by weight."""
+        dtype = keras.backend.floatx()
+        with np.errstate(divide="ignore"):
+            logits = np.log(np.asarray(self._require_fit()["weights"]))[None, :]
+        index = keras.random.categorical(
+            ops.convert_to_tensor(logits, "float32"), _check_n(n), seed=seed
+        )[0]
+        return [
+            ops.take(ops.convert_to_tensor(p, dtype), index, axis=0) for p in parameters
+        ]
 
 
 @keras.saving.register_keras_serializable(package="keras_hsvae")
-class FittedVonMisesFisherMixtureSampler(_FittedSampler):
+class FittedVonMisesFisherMixtureSampler(_Mixture):
     """Draw from a mixture of vMFs fitted to latent embeddings.
 
     `fit` divides the `(N, m)` embeddings by their norms and fits `K`
@@ -156,23 +199,11 @@ class FittedVonMisesFisherMixtureSampler(_FittedSampler):
         tolerance=1e-6,
         fit_seed=0,
     ):
-        self.num_components = check_int("num_components", num_components, 1)
+        super().__init__(num_components, max_iterations, tolerance, fit_seed)
         self.radius = None if radius is None else check_radius(radius)
-        self.max_iterations, self.tolerance = _check_iterations(
-            max_iterations, tolerance
-        )
-        self.fit_seed = check_int("fit_seed", fit_seed, 0)
-        self._fit = None
-        self.fit_report = None
 
     def _arguments(self):
-        return {
-            "num_components": self.num_components,
-            "radius": self.radius,
-            "max_iterations": self.max_iterations,
-            "tolerance": self.tolerance,
-            "fit_seed": self.fit_seed,
-        }
+        return {**super()._arguments(), "radius": self.radius}
 
     def fit(self, embeddings):
         """Fit weights, mean directions and concentrations to `(N, m)` embeddings.
@@ -185,16 +216,10 @@ class FittedVonMisesFisherMixtureSampler(_FittedSampler):
             `self`; `fit_report` holds the mean log-likelihood (of the unit
             directions, per point) and the EM iterations.
         """
-        x = _embeddings(embeddings, min_dim=2)
-        if len(x) < self.num_components:
-            raise ValueError(
-                f"`embeddings` must have at least num_components="
-                f"{self.num_components} rows. Received: {len(x)} rows"
-            )
+        x, rng = self._start(embeddings, min_dim=2)
         norms, u = _directions(x)
         m = x.shape[1]
         k = self.num_components
-        rng = np.random.default_rng(self.fit_seed)
         # 1 - cos, clipped: rounding puts it a few ulps below 0 at c itself.
         spread = lambda a, c: np.maximum(1.0 - a @ c, 0.0)  # noqa: E731
         seeds = u[_kmeans_plus_plus(u, k, spread, rng)]
@@ -226,14 +251,11 @@ class FittedVonMisesFisherMixtureSampler(_FittedSampler):
                 log_weights = np.log(weights)
             return log_weights + log_normalizer(kappa) + (u @ mu.T) * kappa
 
-        state = m_step(np.eye(k)[nearest])
-        state, loglik, iterations = _em(
-            log_densities, m_step, state, self.max_iterations, self.tolerance
+        weights, mu, kappa = self._run_em(
+            log_densities, m_step, m_step(np.eye(k)[nearest])
         )
-        weights, mu, kappa = state
         radius = self.radius if self.radius is not None else float(np.mean(norms))
         self._set_fit(weights.tolist(), mu.tolist(), kappa.tolist(), radius)
-        self.fit_report = {"mean_log_likelihood": loglik, "iterations": iterations}
         return self
 
     def _set_fit(self, weights, mean_directions, concentrations, radius):
@@ -268,11 +290,6 @@ class FittedVonMisesFisherMixtureSampler(_FittedSampler):
         return None if self._fit is None else len(self._fit["mean_directions"][0])
 
     @property
-    def weights(self):
-        """Fitted mixture weights `(K,)` (float64 NumPy array)."""
-        return np.asarray(self._require_fit()["weights"])
-
-    @property
     def mean_directions(self):
         """Fitted unit mean directions `(K, m)` (float64 NumPy array)."""
         return np.asarray(self._require_fit()["mean_directions"])
@@ -284,13 +301,10 @@ class FittedVonMisesFisherMixtureSampler(_FittedSampler):
 
     def __call__(self, n, seed=None):
         fit = self._require_fit()
-        n = _check_n(n)
         seed = seed_generator(seed)
-        dtype = keras.backend.floatx()
-        with np.errstate(divide="ignore"):
-            index = _component_draws(n, np.log(fit["weights"]), seed)
-        mu = ops.take(ops.convert_to_tensor(fit["mean_directions"], dtype), index, 0)
-        kappa = ops.take(ops.convert_to_tensor(fit["concentrations"], dtype), index, 0)
+        mu, kappa = self._draw_components(
+            n, seed, fit["mean_directions"], fit["concentrations"]
+        )
         q = VonMisesFisher(
             mu,
             kappa,
@@ -302,7 +316,7 @@ class FittedVonMisesFisherMixtureSampler(_FittedSampler):
 
 
 @keras.saving.register_keras_serializable(package="keras_hsvae")
-class FittedGaussianMixtureSampler(_FittedSampler):
+class FittedGaussianMixtureSampler(_Mixture):
     """Draw from a full-covariance Gaussian mixture fitted to embeddings.
 
     `fit` runs EM on the `(N, m)` embeddings for `K` components `pi_k N(m_k,
@@ -354,39 +368,18 @@ class FittedGaussianMixtureSampler(_FittedSampler):
         tolerance=1e-6,
         fit_seed=0,
     ):
-        self.num_components = check_int("num_components", num_components, 1)
-        if not isinstance(project_to_sphere, bool):
-            raise ValueError(
-                "`project_to_sphere` must be a bool. "
-                f"Received: project_to_sphere={project_to_sphere!r}"
-            )
-        if radius is not None:
-            if not project_to_sphere:
-                raise ValueError(
-                    "`radius` applies only with `project_to_sphere=True`. "
-                    f"Received: radius={radius!r}, project_to_sphere=False"
-                )
-            radius = check_radius(radius)
+        super().__init__(num_components, max_iterations, tolerance, fit_seed)
+        self.radius = _check_projection(project_to_sphere, radius)
         self.project_to_sphere = project_to_sphere
-        self.radius = radius
         self.jitter = _positive(jitter, "jitter", allow_zero=True)
-        self.max_iterations, self.tolerance = _check_iterations(
-            max_iterations, tolerance
-        )
-        self.fit_seed = check_int("fit_seed", fit_seed, 0)
-        self._fit = None
         self._scale_trils = None
-        self.fit_report = None
 
     def _arguments(self):
         return {
-            "num_components": self.num_components,
+            **super()._arguments(),
             "project_to_sphere": self.project_to_sphere,
             "radius": self.radius,
             "jitter": self.jitter,
-            "max_iterations": self.max_iterations,
-            "tolerance": self.tolerance,
-            "fit_seed": self.fit_seed,
         }
 
     def fit(self, embeddings):
@@ -400,15 +393,9 @@ class FittedGaussianMixtureSampler(_FittedSampler):
             `self`; `fit_report` holds the mean log-likelihood per point and
             the EM iterations.
         """
-        x = _embeddings(embeddings, min_dim=1)
-        if len(x) < self.num_components:
-            raise ValueError(
-                f"`embeddings` must have at least num_components="
-                f"{self.num_components} rows. Received: {len(x)} rows"
-            )
+        x, rng = self._start(embeddings, min_dim=1)
         n, m = x.shape
         k = self.num_components
-        rng = np.random.default_rng(self.fit_seed)
         seeds = x[
             _kmeans_plus_plus(x, k, lambda a, c: np.sum((a - c) ** 2, axis=1), rng)
         ]
@@ -443,26 +430,13 @@ class FittedGaussianMixtureSampler(_FittedSampler):
             with np.errstate(divide="ignore"):
                 return out + np.log(weights)
 
-        state = m_step(np.eye(k)[nearest])
-        state, loglik, iterations = _em(
-            log_densities, m_step, state, self.max_iterations, self.tolerance
+        weights, means, covs = self._run_em(
+            log_densities, m_step, m_step(np.eye(k)[nearest])
         )
-        weights, means, covs = state
-        radius = None
-        if self.project_to_sphere:
-            radius = self.radius
-            if radius is None:
-                radius = float(np.mean(np.linalg.norm(x, axis=1)))
-                if radius == 0:
-                    raise ValueError(
-                        "Cannot project to the mean embedding norm: every "
-                        "embedding is the zero vector. Pass `radius`. "
-                        "Received: embeddings of norm 0"
-                    )
+        radius = _projection_radius(x, self.project_to_sphere, self.radius)
         # The stored covariances hold the regularization already; sampling
         # adds no second jitter.
         self._set_fit(weights.tolist(), means.tolist(), covs.tolist(), radius)
-        self.fit_report = {"mean_log_likelihood": loglik, "iterations": iterations}
         return self
 
     def _set_fit(self, weights, means, covariances, radius=None):
@@ -498,11 +472,6 @@ class FittedGaussianMixtureSampler(_FittedSampler):
         return None if self._fit is None else len(self._fit["means"][0])
 
     @property
-    def weights(self):
-        """Fitted mixture weights `(K,)` (float64 NumPy array)."""
-        return np.asarray(self._require_fit()["weights"])
-
-    @property
     def means(self):
         """Fitted component means `(K, m)` (float64 NumPy array)."""
         return np.asarray(self._require_fit()["means"])
@@ -514,14 +483,9 @@ class FittedGaussianMixtureSampler(_FittedSampler):
 
     def __call__(self, n, seed=None):
         fit = self._require_fit()
-        n = _check_n(n)
         seed = seed_generator(seed)
-        dtype = keras.backend.floatx()
-        with np.errstate(divide="ignore"):
-            index = _component_draws(n, np.log(fit["weights"]), seed)
-        means = ops.take(ops.convert_to_tensor(fit["means"], dtype), index, 0)
-        trils = ops.take(ops.convert_to_tensor(self._scale_trils, dtype), index, 0)
-        eps = keras.random.normal(ops.shape(means), dtype=dtype, seed=seed)
+        means, trils = self._draw_components(n, seed, fit["means"], self._scale_trils)
+        eps = keras.random.normal(ops.shape(means), dtype=means.dtype, seed=seed)
         # z = m_k + L_k eps, one factor per row.
         z = means + ops.squeeze(ops.matmul(trils, ops.expand_dims(eps, -1)), -1)
         if self.project_to_sphere:
