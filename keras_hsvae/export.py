@@ -46,6 +46,28 @@ embedding. `generate` checks `num`: an integer >= 1 (`generate(2.5, 0)` and
 `generate(-1, 0)` raise `InvalidArgumentError` quoting "`num` must be an
 integer >= 1").
 
+Graph auto-encoders (`keras_hsvae.models.GraphVAE`: `NVGAE`, `SVGAE`) have
+no image API; their SavedModel serves the node embeddings and link scores
+of whole graphs instead, on the dense normalized adjacency of `graph_inputs`:
+
+| signature     | inputs                                          | outputs   |
+|---------------|-------------------------------------------------|-----------|
+| `encode`      | `features: float32 (None, None, F)`,            | parameters|
+|               | `adjacency: float32 (None, None, None)`         |           |
+| `embed`       | `features`, `adjacency`                         | (B, N, m) |
+| `decode`      | `z: float32 (None, None, m)`                    | (B, N, N) |
+| `score_edges` | `features`, `adjacency` (one graph: B = 1),     | (E,)      |
+|               | `edges: int64 (None, 2)`                        |           |
+
+(one output per posterior parameter for `encode`, `output_0` otherwise).
+`embed` is the posterior mode of every node, `decode(z)` the link
+probabilities `sigmoid(z_i . z_j)` of every pair and `score_edges` those of
+the listed pairs, as `model.embed`, `model.decode` and `model.score_edges`.
+A graph with a NaN or inf feature or adjacency entry gets NaN outputs (the
+dense propagation mixes every node into every other in Keras too); a
+`score_edges` call with more than one graph raises `InvalidArgumentError`
+("`score_edges` takes one graph").
+
 An existing SavedModel at `filepath` (or a non-empty folder) is refused
 unless `overwrite=True` (which replaces the SavedModel's own files only).
 
@@ -85,6 +107,7 @@ from keras import ops
 from keras_hsvae._optional import import_optional, require
 
 SIGNATURE_NAMES = ("encode", "embed", "decode", "reconstruct", "generate")
+GRAPH_SIGNATURE_NAMES = ("encode", "embed", "decode", "score_edges")
 _REQUIRED_METHODS = ("encode", "embed", "decode", "reconstruct", "sample_latent")
 
 # Run in a child process under KERAS_BACKEND=tensorflow (non-TF backends).
@@ -120,14 +143,16 @@ def export_saved_model(model, filepath, sampler=None, overwrite=False):
     """Write `model` as a TensorFlow SavedModel serving its VAE API.
 
     The signatures `encode`, `embed`, `decode`, `reconstruct` and
-    `generate(num, seed)` are described in the module docstring. The
+    `generate(num, seed)` (graph auto-encoders: `encode`, `embed`,
+    `decode`, `score_edges`) are described in the module docstring. The
     artifact loads with `tf.saved_model.load` in a process that imports
     TensorFlow only. On the JAX and PyTorch backends the export runs in a
     TensorFlow-backend child process (see the module docstring).
 
     Args:
         model: a `keras_hsvae.models` model (`BetaVAE`, `SVAE`,
-            `ProductSVAE`, ...) whose encoder has a known input shape.
+            `ProductSVAE`, ...) whose encoder has a known input shape, or
+            a graph auto-encoder (`NVGAE`, `SVGAE`: the graph signatures).
         filepath: str or path-like, the SavedModel directory to write.
         sampler: optional callable `sampler(n, seed) -> (n, latent_dim)`
             used by `generate`; it must accept a tensor `n` and a
@@ -160,8 +185,16 @@ def export_saved_model(model, filepath, sampler=None, overwrite=False):
     >>> tuple(loaded.generate(4, 0).shape)
     (4, 6)
     """
+    from keras_hsvae.models.graph_vae import GraphVAE
+
+    graph = isinstance(model, GraphVAE)
     missing = [name for name in _REQUIRED_METHODS if not hasattr(model, name)]
-    if not isinstance(model, keras.Model) or missing:
+    if graph and sampler is not None:
+        raise ValueError(
+            "Graph auto-encoders export no `generate` signature: `sampler` "
+            f"must be None. Received: sampler={sampler!r}"
+        )
+    if not isinstance(model, keras.Model) or (missing and not graph):
         raise ValueError(
             "`model` must be a keras_hsvae model (a keras.Model with "
             f"{', '.join(_REQUIRED_METHODS)}). Received: model={model!r}"
@@ -179,17 +212,22 @@ def export_saved_model(model, filepath, sampler=None, overwrite=False):
     else:
         require("tensorflow", "keras_hsvae.export")
     filepath = _check_target(filepath, overwrite)
-    input_shape = _input_shape(model)
     # Build every layer now, on the model's own backend: variables cannot be
     # created while tracing, and an unbuilt model would be saved without its
     # posterior weights on the way to a TensorFlow process.
-    if not model.built:
+    if graph:
+        model.build()
+    elif not model.built:
+        input_shape = _input_shape(model)
         model(ops.zeros((1,) + input_shape, "float32"), training=False)
     if not in_tensorflow:
         _export_in_tensorflow_process(model, filepath, sampler)
         return
 
-    module, signatures = _build_module(model, sampler)
+    if graph:
+        module, signatures = _build_graph_module(model)
+    else:
+        module, signatures = _build_module(model, sampler)
     tf.saved_model.save(module, filepath, signatures=signatures)
 
 
@@ -254,35 +292,108 @@ def _flatten_outputs(params):
     return flat
 
 
+def _finite_rows(*tensors):
+    """True for the examples (first axis) whose every input value is finite."""
+    tf = import_optional("tensorflow", "keras_hsvae.export")
+    return tf.reduce_all(
+        tf.stack(
+            [
+                tf.reduce_all(
+                    tf.reshape(tf.math.is_finite(t), (tf.shape(t)[0], -1)), axis=-1
+                )
+                for t in tensors
+            ]
+        ),
+        axis=0,
+    )
+
+
+def _nan_where_not(finite, out):
+    """NaN for the examples with a NaN or inf input, as in Keras.
+
+    Fused graph kernels (oneDNN) turn NaN into 0 in ReLU and would serve a
+    valid-looking output (issue #10).
+    """
+    tf = import_optional("tensorflow", "keras_hsvae.export")
+    if isinstance(out, dict):
+        return {k: _nan_where_not(finite, v) for k, v in out.items()}
+    mask = tf.reshape(finite, (-1,) + (1,) * (len(out.shape) - 1))
+    return tf.where(mask, out, tf.constant(float("nan"), out.dtype))
+
+
+def _guarded(fn):
+    """`fn` with NaN outputs for the examples of a non-finite input."""
+
+    def call(*inputs):
+        return _nan_where_not(_finite_rows(*inputs), fn(*inputs))
+
+    return call
+
+
+def _function(fn, *specs):
+    """A `tf.function` of `fn` with the input signature `specs`."""
+    tf = import_optional("tensorflow", "keras_hsvae.export")
+    return tf.function(fn, input_signature=list(specs), autograph=False)
+
+
+def _module(model, extra_variables=()):
+    """The exported `tf.Module`, tracking every variable the functions use."""
+    tf = import_optional("tensorflow", "keras_hsvae.export")
+    module = tf.Module(name="keras_hsvae_export")
+    # Every captured variable, tracked explicitly (the Keras object tree
+    # itself is not saved: serving needs the variables and functions only).
+    module.tracked_variables = [v.value for v in model.variables] + list(
+        extra_variables
+    )
+    return module
+
+
+def _build_graph_module(model):
+    """The `tf.Module` and signatures of a graph auto-encoder (TensorFlow only)."""
+    tf = import_optional("tensorflow", "keras_hsvae.export")
+
+    def graph(features, adjacency):
+        return {"features": features, "adjacency": adjacency}
+
+    def encode(features, adjacency):
+        return _flatten_outputs(model.encode(graph(features, adjacency)))
+
+    def embed(features, adjacency):
+        return model.embed(graph(features, adjacency))
+
+    def score_edges(features, adjacency, edges):
+        one = tf.debugging.assert_equal(
+            tf.shape(features)[0],
+            1,
+            message="`score_edges` takes one graph (batch size 1)",
+        )
+        with tf.control_dependencies([one]):
+            scores = model.score_edges(graph(features, adjacency), edges)
+        # Every score NaN when the graph holds a non-finite input.
+        return _nan_where_not(_finite_rows(features, adjacency), scores[None])[0]
+
+    features = tf.TensorSpec((None, None, model.input_dim), tf.float32, "features")
+    adjacency = tf.TensorSpec((None, None, None), tf.float32, "adjacency")
+    z = tf.TensorSpec((None, None, model.latent_dim), tf.float32, "z")
+    edges = tf.TensorSpec((None, 2), tf.int64, "edges")
+
+    module = _module(model)
+    module.encode = _function(_guarded(encode), features, adjacency)
+    module.embed = _function(_guarded(embed), features, adjacency)
+    # No guard: a NaN code gives NaN in its own row and column only, as in
+    # Keras (no ReLU to fuse).
+    module.decode = _function(model.decode, z)
+    module.score_edges = _function(score_edges, features, adjacency, edges)
+    signatures = {name: getattr(module, name) for name in GRAPH_SIGNATURE_NAMES}
+    return module, signatures
+
+
 def _build_module(model, sampler):
     """The exported `tf.Module` and its serving signatures (TensorFlow only)."""
     tf = import_optional("tensorflow", "keras_hsvae.export")
 
     input_shape = _input_shape(model)
     seed_generator = keras.random.SeedGenerator(0)
-
-    def finite_rows(x):
-        # True for the examples whose every input value is finite.
-        return tf.reduce_all(
-            tf.reshape(tf.math.is_finite(x), (tf.shape(x)[0], -1)), axis=-1
-        )
-
-    def nan_where_not(finite, out):
-        # NaN for the examples with a NaN or inf input, as in Keras: fused
-        # graph kernels (oneDNN) turn NaN into 0 in ReLU and would serve a
-        # valid-looking output (issue #10).
-        mask = tf.reshape(finite, (-1,) + (1,) * (len(out.shape) - 1))
-        return tf.where(mask, out, tf.constant(float("nan"), out.dtype))
-
-    def guarded(fn):
-        def call(x):
-            finite = finite_rows(x)
-            out = fn(x)
-            if isinstance(out, dict):
-                return {k: nan_where_not(finite, v) for k, v in out.items()}
-            return nan_where_not(finite, out)
-
-        return call
 
     def encode(x):
         return _flatten_outputs(model.encode(x))
@@ -313,19 +424,11 @@ def _build_module(model, sampler):
     float_num = tf.TensorSpec((), tf.float32, name="num")
     seeds = [tf.TensorSpec((), dtype, name="seed") for dtype in (tf.int32, tf.int64)]
 
-    def function(fn, *specs):
-        return tf.function(fn, input_signature=list(specs), autograph=False)
-
-    module = tf.Module(name="keras_hsvae_export")
-    # Every captured variable, tracked explicitly (the Keras object tree
-    # itself is not saved: serving needs the variables and functions only).
-    module.tracked_variables = [v.value for v in model.variables] + [
-        seed_generator.state.value
-    ]
-    module.encode = function(guarded(encode), x)
-    module.embed = function(guarded(model.embed), x)
-    module.decode = function(guarded(model.decode), z)
-    module.reconstruct = function(guarded(model.reconstruct), x)
+    module = _module(model, [seed_generator.state.value])
+    module.encode = _function(_guarded(encode), x)
+    module.embed = _function(_guarded(model.embed), x)
+    module.decode = _function(_guarded(model.decode), z)
+    module.reconstruct = _function(_guarded(model.reconstruct), x)
     # No input_signature: one trace per seed dtype, int32 and int64, and
     # per num dtype, int32 and float32.
     module.generate = tf.function(generate, autograph=False)

@@ -8,11 +8,14 @@ from keras_hsvae.ops._backend_distribute import replica_seed
 
 @keras.saving.register_keras_serializable(package="keras_hsvae")
 class GraphConvolution(keras.layers.Layer):
-    """Graph convolution `activation(A_hat @ X @ W (+ b))` on a dense graph.
+    """Graph convolution `activation(A_hat @ X @ W (+ b))`.
 
     `A_hat` is the normalized adjacency `D^-1/2 (A + I) D^-1/2`, computed
-    once per graph with `keras_hsvae.ops.graph.normalize_adjacency` and
-    passed to every call: the layer does not normalize it again. With
+    once per graph and passed to every call: the layer does not normalize
+    it again. It is a dense tensor (`keras_hsvae.ops.graph.
+    normalize_adjacency`) or, on TensorFlow and JAX, a sparse one
+    (`sparse_normalized_adjacency` from an edge list: O(E) memory instead
+    of O(N^2); the same result to float tolerance). With
     `units=None` the layer has no weights and only propagates,
     `activation(A_hat @ X)`: a GCN layer followed by a dense layer computes
     `A_hat (H W) = (A_hat H) W`, which is how the graph auto-encoders put a
@@ -34,8 +37,9 @@ class GraphConvolution(keras.layers.Layer):
 
     Call arguments:
         inputs: a pair `(features, adjacency)`: node features `(..., N, F)`
-            and the normalized adjacency `(..., N, N)` (the same leading
-            axes, or none: one graph shared by the batch).
+            and the normalized adjacency `(..., N, N)`, dense or sparse
+            (the same leading axes, or none: one graph shared by the
+            batch).
         training: Python bool, whether dropout is applied.
 
     Input shape:

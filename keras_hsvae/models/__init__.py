@@ -16,6 +16,7 @@ from keras_hsvae.models.graph_vae import (
     GraphVAE,
     graph_inputs,
     reconstruction_target,
+    sparse_graph_inputs,
     weighted_edge_cross_entropy,
 )
 from keras_hsvae.models.hsc_vae import HSCVAE
@@ -44,6 +45,7 @@ __all__ = [
     "mlp_decoder",
     "mlp_encoder",
     "reconstruction_target",
+    "sparse_graph_inputs",
     "resnet_decoder",
     "resnet_encoder",
     "weighted_edge_cross_entropy",

@@ -7,7 +7,8 @@ S-VGAE) and the inner-product decoder `p(A_ij = 1 | z) = sigmoid(z_i . z_j)`.
 
 One example is one whole graph: inputs are a dict `{"features": (B, N, F),
 "adjacency": (B, N, N)}` holding the *normalized* adjacency
-`D^-1/2 (A + I) D^-1/2` (computed once, `graph_inputs` does it), and the
+`D^-1/2 (A + I) D^-1/2` (computed once, `graph_inputs` does it; dense, or
+sparse on TensorFlow and JAX with `sparse_graph_inputs`), and the
 target is the 0/1 adjacency to reconstruct (Kipf & Welling: the training
 graph plus self-loops), `(B, N, N)`. Full-batch training on one graph is
 `model.fit(inputs, target, batch_size=1, epochs=200)`.
@@ -23,7 +24,7 @@ from keras_hsvae.layers.graph_convolution import GraphConvolution
 from keras_hsvae.layers.posteriors import get_posterior, list_posteriors
 from keras_hsvae.models.base import _PresetsDescriptor
 from keras_hsvae.ops._backend_distribute import scale_loss_for_replicas
-from keras_hsvae.ops.graph import normalize_adjacency
+from keras_hsvae.ops.graph import normalize_adjacency, sparse_normalized_adjacency
 
 
 def graph_inputs(features, adjacency):
@@ -52,6 +53,31 @@ def graph_inputs(features, adjacency):
         "features": features[None],
         "adjacency": np.asarray(normalized, np.float32)[None],
     }
+
+
+def sparse_graph_inputs(features, edges):
+    """`graph_inputs` with a sparse normalized adjacency (TensorFlow, JAX).
+
+    The adjacency is built from the edge list without a dense `(N, N)`
+    matrix (`keras_hsvae.ops.graph.sparse_normalized_adjacency`); the model
+    computes the same embeddings as from `graph_inputs` (float tolerance).
+    The reconstruction target stays dense: the decoder scores every pair.
+
+    Args:
+        features: `(N, F)` node features.
+        edges: `(E, 2)` undirected links, each once, no self-loops (a
+            `Graph`'s `edges`, an `EdgeSplit`'s `train_edges`).
+
+    Returns:
+        `{"features": (1, N, F) float32 numpy, "adjacency": (1, N, N)
+        sparse tensor}`.
+
+    Raises:
+        ValueError: on the PyTorch backend (no sparse tensors in Keras).
+    """
+    features = np.asarray(features, np.float32)
+    adjacency = sparse_normalized_adjacency(edges, features.shape[0], batch=True)
+    return {"features": features[None], "adjacency": adjacency}
 
 
 def reconstruction_target(adjacency):
@@ -275,9 +301,13 @@ class GraphVAE(keras.Model):
         return super().compute_metrics(x, y, y_pred, sample_weight)
 
     # -- user API ------------------------------------------------------------
+    def encode(self, inputs):
+        """The posterior parameters of every node: a dict of `(B, N, ...)`."""
+        return self.posterior.parameters(self.node_features(inputs, training=False))
+
     def posterior_distribution(self, inputs):
         """`q(z | X, A)` of every node, a distribution of batch `(B, N)`."""
-        return self.posterior.distribution(self.node_features(inputs, training=False))
+        return self.posterior.distribution_from(self.encode(inputs))
 
     def prior_distribution(self):
         """The prior `p(z)` of one node."""
@@ -294,10 +324,11 @@ class GraphVAE(keras.Model):
     def score_edges(self, inputs, edges):
         """`sigmoid(z_i . z_j)` of the embeddings for pairs `edges` `(E, 2)`.
 
-        `inputs` hold one graph (`B = 1`); returns shape `(E,)`.
+        `inputs` hold one graph (`B = 1`); `edges` is an integer array or
+        tensor; returns shape `(E,)`.
         """
         z = self.embed(inputs)[0]
-        edges = ops.convert_to_tensor(np.asarray(edges, np.int32).reshape(-1, 2))
+        edges = ops.reshape(ops.cast(ops.convert_to_tensor(edges), "int32"), (-1, 2))
         left = ops.take(z, edges[:, 0], axis=0)
         right = ops.take(z, edges[:, 1], axis=0)
         return ops.sigmoid(ops.sum(left * right, axis=-1))

@@ -115,3 +115,49 @@ def test_config_round_trip_and_validation():
         GraphConvolution(0)
     with pytest.raises(ValueError, match="Received: dropout=1.0"):
         GraphConvolution(2, dropout=1.0)
+
+
+SPARSE = keras.backend.backend() in ("tensorflow", "jax")
+
+
+def _edges(a):
+    """Each link of a symmetric 0/1 matrix once, `i < j`."""
+    return np.argwhere(np.triu(a, 1) > 0)
+
+
+def test_normalize_edges_matches_reference():
+    from keras_hsvae.ops.graph import normalize_edges
+
+    a = _graph()
+    for self_loops in (True, False):
+        indices, values = normalize_edges(_edges(a), 7, add_self_loops=self_loops)
+        dense = np.zeros((7, 7))
+        np.add.at(dense, tuple(_np(indices).astype(int).T), _np(values))
+        np.testing.assert_allclose(
+            dense, _reference_normalized(a, self_loops), rtol=1e-6, atol=1e-7
+        )
+
+
+@pytest.mark.skipif(not SPARSE, reason="Keras has sparse tensors on TF and JAX")
+def test_sparse_adjacency_matches_dense_reference():
+    from keras_hsvae.ops.graph import sparse_normalized_adjacency
+
+    a = _graph()
+    x = np.random.default_rng(1).normal(size=(1, 7, 5)).astype("float32")
+    sparse = sparse_normalized_adjacency(_edges(a), 7, batch=True)
+    layer = GraphConvolution(3, activation="relu", use_bias=True)
+    out = _np(layer([x, sparse]))
+    kernel, bias = (np.asarray(w, np.float64) for w in layer.get_weights())
+    expected = np.maximum(_reference_normalized(a) @ x[0] @ kernel + bias, 0.0)
+    np.testing.assert_allclose(out[0], expected, rtol=1e-5, atol=1e-6)
+    # Unbatched: an (N, N) sparse matrix and (N, F) features.
+    out = _np(layer([x[0], sparse_normalized_adjacency(_edges(a), 7)]))
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.skipif(SPARSE, reason="the backend without sparse tensors")
+def test_sparse_adjacency_refused_without_sparse_tensors():
+    from keras_hsvae.ops.graph import sparse_normalized_adjacency
+
+    with pytest.raises(ValueError, match="needs the TensorFlow or JAX backend"):
+        sparse_normalized_adjacency([[0, 1]], 2)

@@ -133,3 +133,31 @@ def test_validation():
     model.compile(optimizer="adam")
     with pytest.raises(ValueError, match="reconstruction_target"):
         model.fit(graph_inputs(x, a), epochs=1, verbose=0)
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() == "torch", reason="Keras has sparse tensors on TF and JAX"
+)
+def test_sparse_adjacency_trains_as_dense():
+    from keras_hsvae.models import sparse_graph_inputs
+
+    x, a = _graph()
+    dense = graph_inputs(x, a)
+    sparse = sparse_graph_inputs(x, np.argwhere(np.triu(a, 1) > 0))
+    target = reconstruction_target(a)
+    models, initial = [], None
+    for inputs in (dense, sparse):
+        model = NVGAE(F, 3, 8, seed=0)
+        model.build()
+        if initial is None:
+            initial = model.get_weights()
+        model.set_weights(initial)
+        model.compile(optimizer=keras.optimizers.Adam(0.05), jit_compile=False)
+        model.fit(inputs, target, epochs=2, verbose=0, shuffle=False)
+        models.append(model)
+    np.testing.assert_allclose(
+        _np(models[1].embed(sparse)), _np(models[0].embed(dense)), atol=1e-5
+    )
+    np.testing.assert_allclose(
+        _np(models[1].embed(dense)), _np(models[0].embed(dense)), atol=1e-5
+    )
