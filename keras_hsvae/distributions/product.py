@@ -151,13 +151,21 @@ class ProductSpherical(_Product):
 
     def __init__(self, shells, name="ProductSpherical"):
         super().__init__(shells, self.shell_class, name)
+        self._kl_per_shell = None
 
     def kl_per_shell(self, p=None):
-        """List of per-shell KLs to the uniform distribution on each shell."""
-        return [
-            kl_divergence(shell, HypersphericalUniform(shell.dim, shell.dtype))
-            for shell in self.shells
-        ]
+        """List of per-shell KLs to the uniform distribution on each shell.
+
+        Computed once per distribution object (its parameters are fixed): the
+        loss and the logged `kl_shell_<i>` of a training step share the same
+        tensors instead of evaluating the Bessel functions twice.
+        """
+        if self._kl_per_shell is None:
+            self._kl_per_shell = [
+                kl_divergence(shell, HypersphericalUniform(shell.dim, shell.dtype))
+                for shell in self.shells
+            ]
+        return list(self._kl_per_shell)
 
 
 class ProductVonMisesFisher(ProductSpherical):
