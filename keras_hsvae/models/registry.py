@@ -48,18 +48,38 @@ class _ModelNames(Mapping):
 MODELS = _ModelNames()
 
 
+class _GraphModelNames(_ModelNames):
+    """The graph auto-encoders: `nvgae`, `svgae` (vMF), `svgae_<posterior>`."""
+
+    def _table(self):
+        table = {"nvgae": ("NVGAE", {}), "svgae": ("SVGAE", {"posterior": "vmf"})}
+        for name in list_posteriors(spherical=True):
+            table.setdefault(f"svgae_{name}", ("SVGAE", {"posterior": name}))
+        return table
+
+
+# Trained on a whole graph (`keras_hsvae.data.load("cora")`), not on images:
+# `build_model` does not make them; `keras_hsvae.training.train` does.
+GRAPH_MODELS = _GraphModelNames()
+
+
 def model_names():
     """The names accepted by `build_model`, `train` and `hsvae train --model`."""
     return tuple(MODELS)
 
 
-def get_model_class(name):
-    """The class and fixed constructor kwargs of a model name."""
+def graph_model_names():
+    """The graph auto-encoder names of `train` and `hsvae train --model`."""
+    return tuple(GRAPH_MODELS)
+
+
+def get_model_class(name, table=MODELS):
+    """The class and fixed constructor kwargs of a model name of `table`."""
     from keras_hsvae import models
 
-    if name not in MODELS:
+    if name not in table:
         raise ValueError(
-            f"`model` must be one of {model_names()}. Received: model={name!r}"
+            f"`model` must be one of {tuple(table)}. Received: model={name!r}"
         )
-    class_name, kwargs = MODELS[name]
+    class_name, kwargs = table[name]
     return getattr(models, class_name), dict(kwargs)

@@ -22,6 +22,7 @@ from keras_hsvae.training.config import (
     TrainingConfig,
 )
 from keras_hsvae.training.distribute import DISTRIBUTIONS
+from keras_hsvae.training.graphs import GraphData, is_graph_model
 from keras_hsvae.training.steps import (
     BACKUP_CONFIG,
     BACKUP_DIR,
@@ -48,6 +49,7 @@ __all__ = [
     "ENCODERS",
     "EPOCH_SEED_STRIDE",
     "EpochSeeds",
+    "GraphData",
     "LIKELIHOODS",
     "MLP_HIDDEN",
     "MODELS",
@@ -62,6 +64,7 @@ __all__ = [
     "default_shell_dims",
     "evaluate",
     "fit",
+    "is_graph_model",
     "load_data",
     "model_names",
     "save",

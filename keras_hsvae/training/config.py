@@ -17,7 +17,8 @@ import typing
 
 import numpy as np
 
-from keras_hsvae.models.registry import model_names
+from keras_hsvae.data._graphs import GRAPH_DATASETS
+from keras_hsvae.models.registry import graph_model_names, model_names
 from keras_hsvae.training.architectures import ENCODERS, is_integer
 from keras_hsvae.training.distribute import DISTRIBUTIONS
 
@@ -27,6 +28,10 @@ LIKELIHOODS = (None, "bernoulli", "gaussian")
 
 # Datasets whose pixels are 0/1: a Bernoulli likelihood by default.
 BINARY_DATASETS = ("binarized_mnist", "dynamic_binarized_mnist")
+
+
+def _all_model_names():
+    return model_names() + graph_model_names()
 
 
 def _option(
@@ -132,7 +137,10 @@ class TrainingConfig:
     `overwrite`) do not change the trained model.
 
     Args:
-        model: a name of `keras_hsvae.models.registry.MODELS`.
+        model: a name of `keras_hsvae.models.registry.MODELS`, or of
+            `GRAPH_MODELS` (`nvgae`, `svgae`, ...: trained on a graph
+            dataset, see `keras_hsvae.training.graphs`; `likelihood`,
+            `max_train_examples` and `distribute` must stay unset).
         dataset: a name of `keras_hsvae.data.list_datasets()`.
         latent_dim: integer >= 1 (>= 2 for the hyperspherical models).
         epochs: integer >= 1, total number of epochs.
@@ -191,7 +199,7 @@ class TrainingConfig:
     """
 
     model: str = _option(
-        "svae", "model name (keras_hsvae.models.registry)", choices=model_names
+        "svae", "model name (keras_hsvae.models.registry)", choices=_all_model_names
     )
     dataset: str = _option("binarized_mnist", "dataset name (keras_hsvae.data)")
     latent_dim: int = _option(10, "latent (ambient) dimension", minimum=1)
@@ -295,6 +303,7 @@ class TrainingConfig:
                     f"`shell_dims` must sum to latent_dim={self.latent_dim}. "
                     f"Received: shell_dims={list(self.shell_dims)}"
                 )
+        self._validate_graph()
         handled = {field.name for field in dataclasses.fields(self)}
         repeated = sorted(handled & set(self.model_kwargs))
         if repeated:
@@ -304,6 +313,30 @@ class TrainingConfig:
             )
         return self
 
+    def _validate_graph(self):
+        """Graph models train on a whole graph: refuse what does not apply."""
+        graph_model = self.model in graph_model_names()
+        graph_data = self.dataset in GRAPH_DATASETS
+        if graph_model and not graph_data:
+            raise ValueError(
+                f"`dataset` must be a graph ({', '.join(GRAPH_DATASETS)}) for "
+                f"model={self.model!r}. Received: dataset={self.dataset!r}"
+            )
+        if graph_data and not graph_model:
+            raise ValueError(
+                f"Dataset {self.dataset!r} is a graph: train a graph model "
+                f"({', '.join(graph_model_names())}). Received: model={self.model!r}"
+            )
+        if not graph_model:
+            return
+        # One example is the whole graph: no batches, shuffling or cut.
+        for name in ("likelihood", "max_train_examples", "distribute"):
+            if getattr(self, name) is not None:
+                raise ValueError(
+                    f"`{name}` does not apply to the graph model {self.model!r}: "
+                    f"leave it unset. Received: {name}={getattr(self, name)!r}"
+                )
+
     # -- conversions ----------------------------------------------------------
 
     def resolved(self):
@@ -312,7 +345,7 @@ class TrainingConfig:
         `likelihood=None` becomes `"bernoulli"` for the binarized datasets
         and `"gaussian"` otherwise.
         """
-        if self.likelihood is not None:
+        if self.likelihood is not None or self.model in graph_model_names():
             return self
         binary = self.dataset in BINARY_DATASETS
         return dataclasses.replace(

@@ -30,6 +30,13 @@ from keras_hsvae.callbacks import BackupAndRestore, BetaSchedule
 from keras_hsvae.training.architectures import build_model
 from keras_hsvae.training.config import TrainingConfig
 from keras_hsvae.training.distribute import distribution_scope, process_shard
+from keras_hsvae.training.graphs import (
+    GraphData,
+    build_graph_model,
+    evaluate_graph,
+    is_graph_model,
+    load_graph_data,
+)
 
 BACKUP_DIR = "backup"
 BACKUP_CONFIG = "config.json"
@@ -298,7 +305,8 @@ def fit(model, data, config, callbacks=None):
 
     Args:
         model: the compiled model of `build(config, ...)`.
-        data: a `TrainingData`.
+        data: a `TrainingData`, or a `GraphData` (graph models: the whole
+            training graph, one example per step, not shuffled).
         config: the `TrainingConfig`.
         callbacks: more Keras callbacks, or None.
 
@@ -324,14 +332,20 @@ def fit(model, data, config, callbacks=None):
                 cycle_length=ramp,
             )
         )
-    # Several JAX processes: each trains on its share of every global batch.
-    x, batch_size = process_shard(data.train, config.batch_size)
+    if isinstance(data, GraphData):
+        # A graph model: one example, the whole training graph.
+        x, y, batch_size, shuffle = data.inputs, data.target, 1, False
+    else:
+        # Several JAX processes: each trains on its share of every global batch.
+        x, batch_size = process_shard(data.train, config.batch_size)
+        y, shuffle = None, config.shuffle
     with _interrupts_between_batches() as guard:
         return model.fit(
             x,
+            y,
             epochs=config.epochs,
             batch_size=batch_size,
-            shuffle=config.shuffle,
+            shuffle=shuffle,
             callbacks=fit_callbacks + [guard] + list(callbacks or []),
             verbose=config.verbose,
         )
@@ -420,8 +434,10 @@ def train(config=None, *args, callbacks=None, **kwargs):
     epoch and step counts agree.
 
     The steps are `load_data`, `build`, `fit`, `evaluate` and `save`; see
-    `TrainingConfig` for the arguments. With `distribute` the model is
-    built, trained and evaluated data-parallel
+    `TrainingConfig` for the arguments. The graph models (`nvgae`, `svgae`,
+    ...) train on a whole graph instead (`keras_hsvae.training.graphs`:
+    the link split of `seed`, full-graph steps, link AUC / AP). With
+    `distribute` the model is built, trained and evaluated data-parallel
     (`keras_hsvae.training.distribute`, `docs/DISTRIBUTED.md`).
 
     Args:
@@ -468,11 +484,20 @@ def train(config=None, *args, callbacks=None, **kwargs):
     # First: a JAX process joins its cluster before any computation.
     with distribution_scope(config.distribute):
         keras.utils.set_random_seed(config.seed)
-        data = load_data(config)
-        model = build(config, data.train.shape[1:])
+        if is_graph_model(config.model):
+            data = load_graph_data(config.dataset, config.data_dir, config.seed)
+            model = build_graph_model(config, data)
+            train_examples = None
+        else:
+            data = load_data(config)
+            model = build(config, data.train.shape[1:])
+            train_examples = data.train.shape[0]
         history = fit(model, data, config, callbacks=callbacks)
-        metrics = evaluate(model, data, config)
-    save(model, config, metrics, train_examples=data.train.shape[0])
+        if is_graph_model(config.model):
+            metrics = evaluate_graph(model, data, config)
+        else:
+            metrics = evaluate(model, data, config)
+    save(model, config, metrics, train_examples=train_examples)
     shutil.rmtree(backup_dir(config.output_dir), ignore_errors=True)
     if config.verbose:
         print(f"Saved preset to {config.output_dir}")

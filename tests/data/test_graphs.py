@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from graph_files import write_planetoid_files
 
 from keras_hsvae import data
 from keras_hsvae.data import DatasetCorruptError, DatasetNotFoundError
@@ -65,12 +66,7 @@ def _write_planetoid(folder, name, test_index, num_features=5, num_classes=3):
         "ty": ty,
         "graph": graph,
     }
-    for part, value in parts.items():
-        with open(folder / f"ind.{name}.{part}", "wb") as f:
-            pickle.dump(value, f, protocol=2)
-    (folder / f"ind.{name}.test.index").write_text(
-        "".join(f"{k}\n" for k in test_index)
-    )
+    write_planetoid_files(folder, name, parts, test_index)
     features = np.zeros((num_nodes, num_features), np.float32)
     labels = np.full(num_nodes, -1, np.int32)
     for k in list(range(n_allx)) + list(test_index):
