@@ -9,7 +9,7 @@ the adapter for data parallelism (`_backend_distribute.py`).
 """
 
 import keras
-from keras import backend
+from keras import backend, ops
 
 
 class IntSeedStream(keras.random.SeedGenerator):
@@ -36,6 +36,25 @@ class IntSeedStream(keras.random.SeedGenerator):
         return keras.ops.add(first, step)
 
 
+class TensorSeedStream(keras.random.SeedGenerator):
+    """The seeds `seed + [0, 0], seed + [0, 1], ...` of a seed tensor, in Python.
+
+    Feeds `keras.random` (stateless draws on TensorFlow) inside a traced loop
+    body, where a `SeedGenerator`'s variable cannot be advanced.
+    """
+
+    def __init__(self, seed):
+        # No `super().__init__`: that would create the state variable.
+        self._seed = seed
+        self._count = 0
+        self.name = "tensor_seed_stream"
+
+    def next(self, ordered=True):
+        step = keras.ops.convert_to_tensor([0, self._count], dtype=self._seed.dtype)
+        self._count += 1
+        return keras.ops.add(self._seed, step)
+
+
 def base_seed(seed_generator):
     """Draw one base seed tensor (shape (2,)) from a `SeedGenerator`."""
     return seed_generator.next()
@@ -51,13 +70,20 @@ def beta_and_uniform(shape, concentration, seed, counter, dtype):
     if name == "tensorflow":
         import tensorflow as tf
 
-        s = tf.cast(seed, tf.int64) + tf.stack([0, 3 * tf.cast(counter, tf.int64)])
-        g1 = tf.random.stateless_gamma(shape, s, alpha=concentration, dtype=dtype)
-        g2 = tf.random.stateless_gamma(
-            shape, s + [0, 1], alpha=concentration, dtype=dtype
-        )
-        u = tf.random.stateless_uniform(shape, s + [0, 2], dtype=dtype)
-        return g1 / (g1 + g2), u
+        # Deferred: `beta` imports this module (through `random`).
+        from keras_hsvae.ops.beta import sample_beta_logit
+
+        # XLA has no kernel for `tf.random.stateless_gamma`
+        # (StatelessRandomGammaV3): the Beta is Marsaglia-Tsang in keras.ops
+        # on stateless normal and uniform draws, which `jit_compile` takes.
+        # Four draws per round: seeds [s0, s1 + 4 counter + k], k < 4.
+        s = tf.cast(seed, tf.int64) + tf.stack([0, 4 * tf.cast(counter, tf.int64)])
+        stream = TensorSeedStream(s)
+        # An exhausted Gamma block (p < 1e-16) gives NaN, which Wood's test
+        # rejects (comparisons with NaN are false): never accepted silently.
+        logit = sample_beta_logit(shape, concentration, concentration, dtype, stream)
+        u = keras.random.uniform(shape, dtype=dtype, seed=stream)
+        return ops.sigmoid(logit), u
     if name == "jax":
         import jax
 
