@@ -113,6 +113,57 @@ def hsc_regularizer():
     return "\n".join(lines)
 
 
+_TRAIN_STEP_LABELS = {
+    "svae_vmf": "SVAE, vMF, m = 10",
+    "svae_power_spherical": "SVAE, Power Spherical, m = 10",
+    "product_svae": "ProductSVAE [10, 10, 10, 11]",
+    "hscvae": "HSCVAE n = 128",
+}
+
+
+def train_step():
+    runs = [_load(f"train_step_{b}") for b in ("tensorflow", "jax", "torch")]
+    runs = [run for run in runs if run is not None]
+    title = "## Training step cost, ratio to BetaVAE of the same size"
+    if not runs:
+        return f"{title}\n\nNo results yet: run `bench_train_step.py`.\n"
+    s = runs[0]["settings"]
+    lines = [
+        title,
+        "",
+        "`benchmarks/bench_train_step.py --backend <b>`: `train_on_batch` after "
+        f"warm-up, MLP {s['mlp']}, {s['repeats']} interleaved rounds of "
+        f"{s['steps_per_repeat']} steps; median ratio [min, max] over the rounds "
+        "against a BetaVAE of the same latent size timed in the same run. "
+        "First step: the call that traces and compiles the step. "
+        "Target (issue 13): SVAE <= 1.3x, ProductSVAE <= 1.5x.",
+        "",
+        "| backend | model | batch | ratio [min, max] | ms / step (BetaVAE) "
+        "| first step s (BetaVAE) |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for run in runs:
+        for row in run["rows"]:
+            lines.append(
+                f"| {run['backend']} | {_TRAIN_STEP_LABELS[row['model']]} "
+                f"| {row['batch_size']} | {row['ratio_median']:.2f} "
+                f"[{row['ratio_min']:.2f}, {row['ratio_max']:.2f}] "
+                f"| {row['ms_per_step']:.1f} ({row['baseline_ms_per_step']:.1f}) "
+                f"| {row['first_step_s']:.1f} ({row['baseline_first_step_s']:.1f}) |"
+            )
+    loads = ", ".join(
+        f"{run['backend']} {run['load_average_1_5_15']['after'][0]:.1f}" for run in runs
+    )
+    cpus = runs[0]["environment"]["cpu_count"]
+    lines += [
+        "",
+        f"{cpus} CPUs shared with other jobs; 1-minute load average at the end "
+        f"of each run: {loads}. Backends without a results file were not run.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def accuracy():
     data = _load("accuracy")
     if data is None:
@@ -155,7 +206,14 @@ def accuracy():
 
 def main():
     text = "\n".join(
-        [HEADER, accuracy(), spherical_cosines(), vmf_sampling(), hsc_regularizer()]
+        [
+            HEADER,
+            accuracy(),
+            spherical_cosines(),
+            vmf_sampling(),
+            hsc_regularizer(),
+            train_step(),
+        ]
     )
     (HERE / "README.md").write_text(text)
     print(text)
