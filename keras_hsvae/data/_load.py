@@ -9,6 +9,7 @@ seeded Bernoulli draw of `dynamic_binarized_mnist`).
 import numpy as np
 
 from keras_hsvae._optional import import_optional, require
+from keras_hsvae._validation import check_int
 from keras_hsvae.data._graphs import GRAPH_DATASETS, load_graph
 from keras_hsvae.data._sources import SPECS, find_source
 
@@ -171,8 +172,7 @@ def load(
         shuffle_buffer_size = _check_positive_int(
             shuffle_buffer_size, "shuffle_buffer_size"
         )
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise ValueError(f"`seed` must be an int or None. Received: seed={seed!r}")
+    seed = check_int("seed", seed, allow_none=True)
 
     # Every source ends in a tf.data pipeline: say so before looking for files.
     require("tensorflow", "keras_hsvae.data.load")
@@ -244,11 +244,7 @@ def _check_options(spec, options):
 
 
 def _check_positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(
-            f"`{name}` must be a positive integer. Received: {name}={value!r}"
-        )
-    return int(value)
+    return check_int(name, value, 1)
 
 
 def _build(

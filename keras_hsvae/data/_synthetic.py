@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from keras_hsvae._validation import check_int
+
 
 def make_vmf_circle(
     num_samples=10000,
@@ -84,8 +86,4 @@ def make_vmf_circle(
 
 
 def _positive_int(value, name):
-    if isinstance(value, bool) or int(value) != value or value < 1:
-        raise ValueError(
-            f"`{name}` must be a positive integer. Received: {name}={value!r}"
-        )
-    return int(value)
+    return check_int(name, value, 1)

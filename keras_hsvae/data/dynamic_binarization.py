@@ -14,6 +14,8 @@ import math
 import keras
 import numpy as np
 
+from keras_hsvae._validation import check_int
+
 # Seed of the fixed binarization used to evaluate on the 10,000 MNIST test
 # images (file order): `binarize(x_test, seed=TEST_BINARIZATION_SEED)`.
 TEST_BINARIZATION_SEED = 0
@@ -35,9 +37,7 @@ def _check_grey(x):
 
 
 def _check_seed(seed):
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"`seed` must be an integer >= 0. Received: seed={seed!r}")
-    return int(seed)
+    return check_int("seed", seed, 0)
 
 
 def _bernoulli(grey, rng):
@@ -123,16 +123,7 @@ class DynamicBinarization(keras.utils.PyDataset):
     def __init__(self, x, batch_size, seed, shuffle=True, epoch=0, **kwargs):
         super().__init__(**kwargs)
         self.x = _check_grey(x)
-        if (
-            isinstance(batch_size, bool)
-            or not isinstance(batch_size, (int, np.integer))
-            or batch_size < 1
-        ):
-            raise ValueError(
-                "`batch_size` must be an integer >= 1. "
-                f"Received: batch_size={batch_size!r}"
-            )
-        self.batch_size = int(batch_size)
+        self.batch_size = check_int("batch_size", batch_size, 1)
         self.seed = _check_seed(seed)
         self.shuffle = bool(shuffle)
         self.epoch = epoch
@@ -148,15 +139,7 @@ class DynamicBinarization(keras.utils.PyDataset):
 
     @epoch.setter
     def epoch(self, value):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise ValueError(
-                f"`epoch` must be an integer >= 0. Received: epoch={value!r}"
-            )
-        if value < 0:
-            raise ValueError(
-                f"`epoch` must be an integer >= 0. Received: epoch={value!r}"
-            )
-        self._epoch = int(value)
+        self._epoch = check_int("epoch", value, 0)
         self._order = None
         # Batch indices read at this epoch: `on_epoch_end` advances only
         # after a full pass (not after Keras' peek at batch 0).

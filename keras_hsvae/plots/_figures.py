@@ -13,6 +13,7 @@ import os
 import numpy as np
 
 from keras_hsvae._optional import optional_dependency
+from keras_hsvae._validation import check_int
 from keras_hsvae.plots._geometry import (
     as_latents,
     hammer_projection,
@@ -123,11 +124,7 @@ def _show_mosaic(ax, images, cols, title=None):
 
 
 def _check_count(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(
-            f"`{name}` must be an integer >= {minimum}. Received: {name}={value!r}"
-        )
-    return value
+    return check_int(name, value, minimum)
 
 
 def _labels_or_none(labels, n):

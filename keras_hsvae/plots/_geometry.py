@@ -9,6 +9,7 @@ import math
 import numpy as np
 from keras import ops
 
+from keras_hsvae._validation import check_int
 from keras_hsvae.ops import spherical_cosines
 
 
@@ -277,8 +278,7 @@ def per_dimension_histograms(values, bins=50, value_range=None):
             f"`values` must have shape (N, D), N >= 1. Received: "
             f"values.shape={values.shape}"
         )
-    if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
-        raise ValueError(f"`bins` must be an integer >= 1. Received: bins={bins!r}")
+    bins = check_int("bins", bins, 1)
     if value_range is None:
         finite = values[np.isfinite(values)]
         low, high = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
