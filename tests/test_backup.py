@@ -20,7 +20,7 @@ import keras
 import numpy as np
 import pytest
 
-from keras_hsvae import callbacks, presets
+from keras_hsvae import callbacks, presets, training
 
 EPOCHS = 4
 DATA = np.random.default_rng(0).normal(size=(32, 5)).astype("float32")
@@ -112,7 +112,9 @@ def test_a_kill_at_any_point_of_the_write_resumes_consistently(
     reference = _model()
     _fit(reference, callbacks.BackupAndRestore(str(tmp_path / "reference")))
 
-    folder = str(tmp_path / "backup")
+    # The folder `train` uses for an output folder, so that the CLI's count
+    # of finished epochs (`training.checkpoint_epoch`) is checked too.
+    folder = str(training.backup_dir(tmp_path / "out"))
     model = _model()
     backup = callbacks.BackupAndRestore(folder, delete_checkpoint=False)
     snapshots = Snapshots()
@@ -125,6 +127,7 @@ def test_a_kill_at_any_point_of_the_write_resumes_consistently(
     # A new process: a new model and callback. What it restores is one
     # whole epoch's state: the weights of the epoch the counter names.
     committed = 2 if point in ("between the two moves", "after both moves") else 1
+    assert training.checkpoint_epoch(tmp_path / "out") == committed
     resumed = _model()
     again = callbacks.BackupAndRestore(folder, delete_checkpoint=False)
     again.set_model(resumed)

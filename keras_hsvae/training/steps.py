@@ -189,11 +189,19 @@ def backup_dir(output_dir):
 
 def checkpoint_epoch(output_dir):
     """Epochs finished in the backup of `output_dir`, or None without one."""
-    path = backup_dir(output_dir) / "training_metadata.json"
-    try:
-        return int(json.loads(path.read_text())["epoch"])
-    except (OSError, ValueError, KeyError):
-        return None
+    folder = backup_dir(output_dir)
+    names = ["training_metadata.json"]
+    # Killed between the backup's two moves: the new weights are in place and
+    # their metadata is still pending (the resumed `fit` finishes the move).
+    pending = folder / BackupAndRestore.PENDING_METADATA
+    if pending.exists() and not (folder / BackupAndRestore.PENDING_WEIGHTS).exists():
+        names.insert(0, BackupAndRestore.PENDING_METADATA)
+    for name in names:
+        try:
+            return int(json.loads((folder / name).read_text())["epoch"])
+        except (OSError, ValueError, KeyError):
+            continue
+    return None
 
 
 def _check_backup(config):
