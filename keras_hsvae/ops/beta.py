@@ -45,6 +45,7 @@ import math
 import keras
 from keras import ops
 
+from keras_hsvae._validation import check_int
 from keras_hsvae.ops._dtypes import cast_back, compute_dtype, upcast
 from keras_hsvae.ops.random import seed_generator
 
@@ -73,16 +74,7 @@ _SHIFT = 8
 
 
 def _check_proposals(max_proposals):
-    if (
-        isinstance(max_proposals, bool)
-        or int(max_proposals) != max_proposals
-        or max_proposals < 1
-    ):
-        raise ValueError(
-            "`max_proposals` must be a positive integer. "
-            f"Received: max_proposals={max_proposals}"
-        )
-    return int(max_proposals)
+    return check_int("max_proposals", max_proposals, 1)
 
 
 def _log1p_cubic_remainder(t):

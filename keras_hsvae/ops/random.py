@@ -2,7 +2,7 @@
 
 import keras
 
-from keras_hsvae._validation import is_integer
+from keras_hsvae._validation import check_int, is_integer
 from keras_hsvae.ops._backend_random import IntSeedStream
 from keras_hsvae.ops._dtypes import cast_back, compute_dtype
 from keras_hsvae.ops.sphere import rescale_to_radius
@@ -34,9 +34,7 @@ def sample_uniform_sphere(shape, dim, dtype="float32", seed=None):
     >>> ops.convert_to_numpy(ops.norm(x, axis=-1)).round(5).tolist()
     [1.0, 1.0, 1.0, 1.0]
     """
-    dim = int(dim)
-    if dim < 1:
-        raise ValueError(f"`dim` must be a positive integer. Received: dim={dim}")
+    dim = check_int("dim", dim, 1)
     shape = tuple(shape) + (dim,)
     x = keras.random.normal(shape, dtype=compute_dtype(dtype), seed=seed)
     return cast_back(rescale_to_radius(x, 1.0), dtype)
