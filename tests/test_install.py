@@ -38,6 +38,7 @@ _ALLOWED = {
     ("ops/_backend_random.py", "tensorflow"),
     ("ops/_backend_distribute.py", "tensorflow"),
     ("training/distribute.py", "tensorflow"),  # distribute="mirrored" only
+    ("ops/graph.py", "tensorflow"),  # sparse adjacency on the TF backend only
 }
 
 _CHILD = """
