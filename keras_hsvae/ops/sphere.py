@@ -4,6 +4,7 @@ import math
 
 from keras import backend, ops
 
+from keras_hsvae.ops import _backend_trig as trig
 from keras_hsvae.ops._dtypes import compute_dtype
 
 
@@ -114,6 +115,6 @@ def exp_map(tangent, mean_direction):
     # infinite derivative of sqrt at 0 never enters (NaN gradient at t = 0).
     small = sq < 1e-8
     theta = ops.sqrt(ops.where(small, ops.ones_like(sq), sq))
-    cos = ops.where(small, 1.0 - sq / 2.0, ops.cos(theta))
-    sinc = ops.where(small, 1.0 - sq / 6.0, ops.sin(theta) / theta)
+    cos = ops.where(small, 1.0 - sq / 2.0, trig.cos(theta))
+    sinc = ops.where(small, 1.0 - sq / 6.0, trig.sin(theta) / theta)
     return ops.cast(cos * mu + sinc * t, dtype)

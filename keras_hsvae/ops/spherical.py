@@ -32,16 +32,16 @@ entry still underflow when squared and count as zeros in the tails
 (and TensorFlow on CPU flushes subnormal inputs to zero).
 Half-precision inputs are computed in float32 and cast back.
 
-float64. `spherical_cosines` is float64-accurate on every backend. The angle
-maps go through `ops.sin`, `ops.cos` and `ops.arctan2`, which Keras 3.15
-computes in float32 for float64 inputs on JAX (and `arctan2` on PyTorch):
-there their float64 results are only float32-accurate.
+float64. Every map is float64-accurate on every backend: the angle maps
+use `_backend_trig`, since Keras 3.15 computes `ops.sin`, `ops.cos` and
+`ops.arctan2` in float32 for float64 inputs on JAX (`arctan2` on PyTorch).
 """
 
 import math
 
 from keras import backend, ops
 
+from keras_hsvae.ops import _backend_trig as trig
 from keras_hsvae.ops._dtypes import compute_dtype
 from keras_hsvae.ops.sphere import row_max_abs
 
@@ -142,13 +142,13 @@ def cartesian_to_spherical(x):
     head_defined = defined[..., :-1]
     rise = ops.where(head_defined, tail_norms[..., 1:], ops.zeros_like(y[..., 1:]))
     run = ops.where(head_defined, y[..., :-1], ops.ones_like(y[..., :-1]))
-    polar = ops.arctan2(rise, run)
+    polar = trig.arctan2(rise, run)
 
     # phi_{n-1} = atan2(x_n, x_{n-1}) in (-pi, pi], then shifted to [0, 2 pi).
     last_defined = defined[..., n - 2 : n - 1]
     last_rise = ops.where(last_defined, y[..., n - 1 :], ops.zeros_like(y[..., :1]))
     last_run = ops.where(last_defined, y[..., n - 2 : n - 1], ops.ones_like(y[..., :1]))
-    last = ops.arctan2(last_rise, last_run)
+    last = trig.arctan2(last_rise, last_run)
     two_pi = ops.convert_to_tensor(2.0 * math.pi, last.dtype)
     last = last + ops.where(last < 0, two_pi, ops.zeros_like(last))
     # -tiny + 2 pi rounds to 2 pi: subtract it again (keeps the gradient).
@@ -186,11 +186,11 @@ def spherical_to_cartesian(radius, angles):
     """
     angles, dtype = _prepare(angles, "angles", min_size=1)
     radius = ops.cast(ops.convert_to_tensor(radius), angles.dtype)
-    sines = ops.sin(angles)
+    sines = trig.sin(angles)
     ones = ops.ones_like(angles[..., :1])
     # Exclusive product: (1, s_1, s_1 s_2, ..., s_1...s_{n-1}).
     prefix = ops.concatenate([ones, _cumprod(sines)], axis=-1)
-    cosines = ops.concatenate([ops.cos(angles), ones], axis=-1)
+    cosines = ops.concatenate([trig.cos(angles), ones], axis=-1)
     x = ops.expand_dims(radius, -1) * prefix * cosines
     return ops.cast(x, dtype)
 

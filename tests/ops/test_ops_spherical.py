@@ -33,23 +33,10 @@ cartesian_to_spherical = _compiled(spherical.cartesian_to_spherical)
 spherical_to_cartesian = _compiled(spherical.spherical_to_cartesian)
 
 
-def _trig_keeps_float64():
-    """Whether `ops.sin`, `ops.cos`, `ops.arctan2` compute float64 in float64.
-
-    Keras 3.15 computes them in float32 on JAX (and `arctan2` on PyTorch):
-    there the angle maps are float32-accurate for float64 inputs (documented
-    in `keras_hsvae.ops.spherical`); the cosines are not affected.
-    """
-    with float64():
-        x = ops.convert_to_tensor(np.ones(2))
-        outs = (ops.sin(x), ops.cos(x), ops.arctan2(x, x))
-        return all(keras.backend.standardize_dtype(o.dtype) == "float64" for o in outs)
-
-
-TRIG64 = _trig_keeps_float64()
-# Tolerance of float64 results that go through sin / cos / arctan2.
-ANGLE_TOL64 = 1e-13 if TRIG64 else 2e-6
-GRAD_TOL64 = 1e-6 if TRIG64 else 1e-4
+# Tolerance of float64 results that go through sin / cos / arctan2 (float64
+# on every backend through `ops/_backend_trig.py`).
+ANGLE_TOL64 = 1e-13
+GRAD_TOL64 = 1e-6
 
 PROPERTY = settings(
     max_examples=30,
@@ -240,14 +227,12 @@ def test_large_n_small_tail_is_not_a_difference_of_totals():
 def test_angles_keep_full_accuracy_near_the_poles(delta, sign):
     # phi_1 ~ sqrt(2) delta (or pi minus it): arccos of the rounded cosine
     # would return exactly 0 (or pi) for delta < 1e-8 in float64.
-    if delta < 1e-40 and not TRIG64:
-        pytest.xfail("float32 arctan2 on this backend: 1e-150 underflows")
     x = np.array([[sign, delta, -delta]])
     with float64():
         _, angles = cartesian_to_spherical(x)
         angles = to_numpy(angles)[0]
     ref = mp_angles(x[0])[1]
-    np.testing.assert_allclose(angles, ref, rtol=1e-14 if TRIG64 else 1e-6)
+    np.testing.assert_allclose(angles, ref, rtol=1e-14)
 
 
 def test_spherical_to_cartesian_matches_loop_reference():
@@ -444,15 +429,13 @@ def test_round_trip_cartesian_spherical_cartesian(x):
     norm = np.linalg.norm(x, axis=-1, keepdims=True)
     np.testing.assert_allclose(back, x, rtol=0, atol=ANGLE_TOL64 * np.max(norm))
     np.testing.assert_allclose(radius, norm[:, 0], rtol=1e-13)
-    pi = np.pi if TRIG64 else float(np.float32(np.pi))  # float32 pi rounds up
-    assert np.all((angles[:, :-1] >= 0) & (angles[:, :-1] <= pi))
+    assert np.all((angles[:, :-1] >= 0) & (angles[:, :-1] <= np.pi))
     assert np.all((angles[:, -1] >= 0) & (angles[:, -1] < 2 * np.pi))
     assert np.all(np.abs(cosines) <= 1)
     np.testing.assert_allclose(np.cos(angles), cosines, rtol=0, atol=ANGLE_TOL64)
     # The first angle against mpmath (full relative accuracy near the poles).
     ref = np.array([mp_angles(row)[1][0] for row in x])
-    if TRIG64:
-        np.testing.assert_allclose(angles[:, 0], ref, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(angles[:, 0], ref, rtol=1e-12, atol=1e-300)
 
 
 @PROPERTY

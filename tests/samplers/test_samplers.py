@@ -8,11 +8,12 @@ import pytest
 import scipy.special as sp
 import scipy.stats as st
 from backend_utils import backend, float64, to_numpy, value_and_grad
+from conftest import make_tiny_model, tiny_data
 from mp_reference import iv_ratio
 
 from keras_hsvae import ops as hops
 from keras_hsvae import samplers
-from keras_hsvae.models import SVAE, BetaVAE, ProductSVAE, mlp_decoder, mlp_encoder
+from keras_hsvae.models import SVAE, BetaVAE
 from keras_hsvae.samplers import (
     FittedGaussianSampler,
     FittedVonMisesFisherSampler,
@@ -264,26 +265,23 @@ class SAE(HSCVAE):
     radius = 2.0
 
 
-class MyBetaVAE(BetaVAE):
+class MyBetaVAE(BetaVAE):  # a user's subclass is recognised by its base
     pass
 
 
-def _tiny(cls, latent, **kwargs):
-    return cls(mlp_encoder((6,), (8,)), mlp_decoder(latent, (6,), (8,)), **kwargs)
-
-
 def test_prior_sampler_for_model():
-    svae = PriorSampler.for_model(_tiny(SVAE, 3, latent_dim=3))
+    svae = PriorSampler.for_model(make_tiny_model("vmf"))
     assert svae.get_config() == {
         "dim": 3,
         "prior": "sphere",
         "radius": 1.0,
         "shell_dims": None,
     }
-    product = PriorSampler.for_model(_tiny(ProductSVAE, 5, shell_dims=[3, 2]))
+    product = PriorSampler.for_model(make_tiny_model("product"))
     assert product.shell_dims == [3, 2] and product.dim == 5
-    beta = PriorSampler.for_model(_tiny(MyBetaVAE, 2, latent_dim=2))
-    assert beta.prior == "normal" and beta.dim == 2
+    beta = make_tiny_model("beta")
+    beta = PriorSampler.for_model(MyBetaVAE.from_config(beta.get_config()))
+    assert beta.prior == "normal" and beta.dim == 3
     hsc = PriorSampler.for_model(HSCVAE())
     assert (hsc.prior, hsc.dim, hsc.radius) == ("sphere", 9, 3.0)
     unscaled = HSCVAE()
@@ -297,9 +295,9 @@ def test_prior_sampler_for_model():
 
 def test_prior_sampler_draws_like_the_models_prior():
     for model in (
-        _tiny(SVAE, 3, latent_dim=3),
-        _tiny(BetaVAE, 2, latent_dim=2),
-        _tiny(ProductSVAE, 5, shell_dims=[3, 2]),
+        make_tiny_model("vmf"),
+        make_tiny_model("beta"),
+        make_tiny_model("product"),
     ):
         sampler = PriorSampler.for_model(model)
         np.testing.assert_allclose(
@@ -434,8 +432,8 @@ def test_unfitted_config_round_trip():
 
 
 def test_sampler_in_model_generate_and_config():
-    model = _tiny(SVAE, 3, latent_dim=3, seed=1)
-    x = np.random.default_rng(0).random((40, 6)).astype("float32")
+    model = make_tiny_model("vmf", seed=1)
+    x = tiny_data(40, binary=False)
     sampler = FittedVonMisesFisherSampler().fit_model(model, x, batch_size=20)
     embeddings = to_numpy(model.embed(x)).astype(np.float64)
     mu_ref, kappa_ref = st.vonmises_fisher.fit(
@@ -444,7 +442,7 @@ def test_sampler_in_model_generate_and_config():
     np.testing.assert_allclose(sampler.mean_direction, mu_ref, atol=1e-6)
     np.testing.assert_allclose(sampler.concentration, kappa_ref, rtol=1e-4)
     out = to_numpy(model.generate(6, sampler=sampler, seed=0))
-    assert out.shape == (6, 6)
+    assert out.shape == (6, 4, 4, 1)
     np.testing.assert_allclose(out, to_numpy(model.decode(sampler(6, seed=0))))
     # A model carrying a fitted sampler: the config keeps its parameters.
     model.sampler = sampler
