@@ -164,6 +164,44 @@ def train_step():
     return "\n".join(lines)
 
 
+def wood_proposal():
+    runs = [_load(f"wood_proposal_{b}") for b in ("tensorflow", "jax", "torch")]
+    runs = [run for run in runs if run is not None]
+    title = "## Wood's proposal Beta(c, c): `sample_symmetric_beta` vs the old draw"
+    if not runs:
+        return f"{title}\n\nNo results yet: run `bench_wood_proposal.py`.\n"
+    lines = [
+        title,
+        "",
+        "`benchmarks/bench_wood_proposal.py`: 100,000 draws per call, compiled "
+        "(`tf.function`, `jax.jit`; PyTorch eager), median after warm-up. "
+        "Baseline: the draw the vMF loop used before (TensorFlow: "
+        "`sample_beta_logit`; JAX: `jax.random.beta`; PyTorch: `keras.random.beta`, "
+        "still used there). Ratio = baseline / ours; above 1 means the new draw "
+        "is faster.",
+        "",
+        "| backend | c (m) | ours (ms) | baseline (ms) | baseline / ours "
+        "| first call ours / baseline (s) |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for run in runs:
+        backend = run["environment"]["backend"]
+        for row in run["rows"]:
+            lines.append(
+                f"| {backend} | {row['c']:g} ({row['m']}) "
+                f"| {1e3 * row['ours_s']:.2f} | {1e3 * row['baseline_s']:.2f} "
+                f"| {row['baseline_over_ours']:.2f} "
+                f"| {row['first_call_ours_s']:.2f} / "
+                f"{row['first_call_baseline_s']:.2f} |"
+            )
+    loads = ", ".join(
+        f"{run['environment']['backend']} {run['load_average_1_5_15'][0]:.1f}"
+        for run in runs
+    )
+    lines += ["", f"1-minute load average at the end of each run: {loads}.", ""]
+    return "\n".join(lines)
+
+
 def accuracy():
     data = _load("accuracy")
     if data is None:
@@ -211,6 +249,7 @@ def main():
             accuracy(),
             spherical_cosines(),
             vmf_sampling(),
+            wood_proposal(),
             hsc_regularizer(),
             train_step(),
         ]
