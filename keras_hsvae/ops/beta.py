@@ -98,6 +98,24 @@ def _log1p_cubic_remainder(t):
     return ops.where(ops.abs(t) < _R3_SERIES_MAX, series, direct)
 
 
+def _first_accepted(t, log_u, d):
+    """`(index, found)` of the first accepted proposal along axis 0.
+
+    Marsaglia-Tsang accepts `t = c eps` iff `1 + t > 0` and
+    `log U <= 3 d R3(t)`. `index` has a leading axis of 1 for
+    `take_along_axis`; where nothing was accepted it points at the last
+    proposal and `found` is False.
+    """
+    proposals = t.shape[0]
+    accept = (t > -1.0) & (log_u <= 3.0 * d * _log1p_cubic_remainder(t))
+    order = ops.reshape(
+        ops.arange(proposals, dtype="int32"), (proposals,) + (1,) * (len(t.shape) - 1)
+    )
+    first = min_over_axis(ops.where(accept, order, proposals), 0)
+    index = ops.expand_dims(ops.minimum(first, proposals - 1), 0)
+    return index, first < proposals
+
+
 def _marsaglia_tsang_log_parts(eps, shape_param):
     """`(log d, 3 log1p(c eps))`: the log of the proposal `d (1 + c eps)^3`.
 
@@ -123,16 +141,7 @@ def _log_gamma_parts(shape, alpha, dtype, seed, max_proposals):
     # 1 - U lies in (0, 1]: log is finite.
     log_u = ops.log(1.0 - keras.random.uniform(proposal_shape, dtype=dtype, seed=seed))
     d_s = ops.stop_gradient(boosted) - 1.0 / 3.0
-    t = ops.rsqrt(9.0 * d_s) * eps
-    # Accept iff 1 + c eps > 0 and log U <= 3 d R3(c eps).
-    accept = (t > -1.0) & (log_u <= 3.0 * d_s * _log1p_cubic_remainder(t))
-    # Index of the first accepted proposal (max_proposals if none).
-    order = ops.reshape(
-        ops.arange(max_proposals, dtype="int32"), (max_proposals,) + (1,) * len(shape)
-    )
-    first = min_over_axis(ops.where(accept, order, max_proposals), 0)
-    found = first < max_proposals
-    index = ops.expand_dims(ops.minimum(first, max_proposals - 1), 0)
+    index, found = _first_accepted(ops.rsqrt(9.0 * d_s) * eps, log_u, d_s)
     chosen = ops.stop_gradient(ops.take_along_axis(eps, index, axis=0)[0])
     # An exhausted block is never returned silently: a safe eps keeps the
     # value (and its gradient) finite, then the draw is set to NaN.
@@ -368,13 +377,7 @@ def sample_symmetric_beta(shape, concentration, dtype="float32", seed=None):
     log_u = ops.log(1.0 - keras.random.uniform(proposal_shape, dtype=work, seed=seed))
     d = c - 1.0 / 3.0
     t = eps / math.sqrt(9.0 * d)
-    accept = (t > -1.0) & (log_u <= 3.0 * d * _log1p_cubic_remainder(t))
-    order = ops.reshape(
-        ops.arange(proposals, dtype="int32"), (proposals,) + (1,) * (len(shape) + 1)
-    )
-    first = min_over_axis(ops.where(accept, order, proposals), 0)
-    found = first < proposals
-    index = ops.expand_dims(ops.minimum(first, proposals - 1), 0)
+    index, found = _first_accepted(t, log_u, d)
     chosen = ops.take_along_axis(t, index, axis=0)[0]
     # A safe value keeps log1p finite where nothing was accepted.
     chosen = ops.where(found, chosen, ops.zeros_like(chosen))
