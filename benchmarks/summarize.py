@@ -121,9 +121,14 @@ _TRAIN_STEP_LABELS = {
 }
 
 
+def _backend_runs(prefix):
+    """The results files `<prefix>_<backend>.json` that exist, in backend order."""
+    runs = [_load(f"{prefix}_{b}") for b in ("tensorflow", "jax", "torch")]
+    return [run for run in runs if run is not None]
+
+
 def train_step():
-    runs = [_load(f"train_step_{b}") for b in ("tensorflow", "jax", "torch")]
-    runs = [run for run in runs if run is not None]
+    runs = _backend_runs("train_step")
     title = "## Training step cost, ratio to BetaVAE of the same size"
     if not runs:
         return f"{title}\n\nNo results yet: run `bench_train_step.py`.\n"
@@ -165,8 +170,7 @@ def train_step():
 
 
 def wood_proposal():
-    runs = [_load(f"wood_proposal_{b}") for b in ("tensorflow", "jax", "torch")]
-    runs = [run for run in runs if run is not None]
+    runs = _backend_runs("wood_proposal")
     title = "## Wood's proposal Beta(c, c): `sample_symmetric_beta` vs the old draw"
     if not runs:
         return f"{title}\n\nNo results yet: run `bench_wood_proposal.py`.\n"

@@ -67,12 +67,12 @@ def beta_and_uniform(shape, concentration, seed, counter, dtype):
     Independent across rounds and of each other; deterministic given
     (`seed`, `counter`).
     """
+    # Deferred: `beta` imports this module (through `random`).
+    from keras_hsvae.ops.beta import sample_symmetric_beta
+
     name = backend.backend()
     if name == "tensorflow":
         import tensorflow as tf
-
-        # Deferred: `beta` imports this module (through `random`).
-        from keras_hsvae.ops.beta import sample_symmetric_beta
 
         # XLA has no kernel for `tf.random.stateless_gamma`
         # (StatelessRandomGammaV3): the Beta is drawn in keras.ops on
@@ -87,8 +87,6 @@ def beta_and_uniform(shape, concentration, seed, counter, dtype):
         return eps, u
     if name == "jax":
         import jax
-
-        from keras_hsvae.ops.beta import sample_symmetric_beta
 
         key = jax.random.fold_in(jax.numpy.asarray(seed, "uint32"), counter)
         k1, k2 = jax.random.split(key)
