@@ -82,14 +82,23 @@ def check_beta(beta):
 def check_seed(seed):
     """Return `seed` as an int >= 0 or `None` (the form kept in configs).
 
-    Negative seeds are refused on every backend: JAX keeps seeds as uint32
-    (`OverflowError` there, a valid draw elsewhere).
+    For the seeds of constructors, which become a `keras.random.SeedGenerator`:
+    its state is uint32 on JAX and int32 on PyTorch, so seeds outside
+    [0, 2**31) are refused on every backend (an `OverflowError` or
+    `RuntimeError` there, a valid draw elsewhere).
     """
     if seed is None:
         return None
-    if not is_integer(seed) or seed < 0:
-        raise ValueError(f"`seed` must be an int >= 0 or None. Received: seed={seed!r}")
+    if not is_seed(seed, 2**31):
+        raise ValueError(
+            f"`seed` must be an int >= 0 (and < 2**31) or None. Received: seed={seed!r}"
+        )
     return int(seed)
+
+
+def is_seed(seed, bound=2**32):
+    """True for an integer seed in [0, bound) (JAX keeps seeds as uint32)."""
+    return is_integer(seed) and 0 <= seed < bound
 
 
 def check_model(name, value):

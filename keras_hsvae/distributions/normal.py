@@ -3,12 +3,37 @@
 import math
 
 import keras
+import numpy as np
 from keras import ops
 
-from keras_hsvae.distributions.base import Distribution, check_finite, float_tensor
+from keras_hsvae._validation import check_int
+from keras_hsvae.distributions.base import (
+    Distribution,
+    check_finite,
+    concrete_value,
+    float_tensor,
+)
 from keras_hsvae.distributions.kl import register_kl
 from keras_hsvae.ops._dtypes import compute_dtype
 from keras_hsvae.ops.random import check_seed_argument
+
+
+def _numeric(x, name, dtype=None):
+    """`float_tensor(x)`, or one `ValueError` naming `name` if not numeric."""
+    try:
+        return float_tensor(x, dtype=dtype, name=name)
+    except Exception:  # noqa: BLE001 (each backend has its own error type)
+        raise ValueError(
+            f"`{name}` must be a numeric array. Received: {name}={x!r}"
+        ) from None
+
+
+def _broadcasts(shape, target):
+    """Whether `shape` broadcasts to `target` (unknown sizes pass)."""
+    if len(shape) > len(target):
+        return False
+    pairs = zip(reversed(shape), reversed(target))
+    return all(a in (1, b) or a is None or b is None for a, b in pairs)
 
 
 class Normal(Distribution):
@@ -22,6 +47,11 @@ class Normal(Distribution):
     Args:
         loc: float tensor `(..., m)`.
         scale: positive float tensor broadcastable to `loc`.
+        validate_args: whether to check, where the values are known
+            eagerly, that `loc` and `scale` are finite and `scale > 0`
+            (one `ValueError` otherwise). Layers pass `False`: their
+            parameters are finite by construction, or NaN rows from NaN
+            inputs.
 
     Example:
 
@@ -33,15 +63,27 @@ class Normal(Distribution):
 
     supported_methods = ("sample", "log_prob", "mode", "mean", "entropy")
 
-    def __init__(self, loc, scale, name="Normal"):
-        loc = float_tensor(loc, name="loc")
-        scale = float_tensor(scale, dtype=loc.dtype, name="scale")
-        check_finite(loc, "loc")
-        check_finite(scale, "scale")
-        if loc.shape[-1] is None:
+    def __init__(self, loc, scale, validate_args=True, name="Normal"):
+        loc = _numeric(loc, "loc")
+        scale = _numeric(scale, "scale", dtype=loc.dtype)
+        if validate_args:
+            check_finite(loc, "loc")
+            check_finite(scale, "scale")
+            value = concrete_value(scale)
+            if value is not None and np.any(value <= 0):
+                raise ValueError(
+                    "`scale` must be positive. "
+                    f"Received: scale with {value[value <= 0].ravel()[:3].tolist()}"
+                )
+        if not loc.shape or loc.shape[-1] is None:
             raise ValueError(
-                "The last axis of `loc` must be known. "
+                "`loc` must have a known last axis (the event size m). "
                 f"Received: loc.shape={tuple(loc.shape)}"
+            )
+        if not _broadcasts(tuple(scale.shape), tuple(loc.shape)):
+            raise ValueError(
+                "`scale` must broadcast to the shape of `loc`. Received: "
+                f"scale.shape={tuple(scale.shape)}, loc.shape={tuple(loc.shape)}"
             )
         self.loc = loc
         self.scale = ops.broadcast_to(scale, ops.shape(loc))
@@ -50,6 +92,7 @@ class Normal(Distribution):
     @classmethod
     def standard(cls, dim, dtype="float32"):
         """`N(0, I)` in R^dim."""
+        dim = check_int("dim", dim, 1)
         return cls(ops.zeros((dim,), dtype), ops.ones((dim,), dtype))
 
     def sample(self, sample_shape=(), seed=None):

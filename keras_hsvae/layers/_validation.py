@@ -7,7 +7,7 @@ from keras_hsvae._validation import check_beta, check_seed
 INFERENCE_MODES = ("mean", "sample")
 
 __all__ = ["INFERENCE_MODES", "add_beta_weight", "check_beta", "check_inference"]
-__all__ += ["check_seed"]
+__all__ += ["check_features_shape", "check_seed"]
 
 
 def check_inference(inference):
@@ -18,6 +18,15 @@ def check_inference(inference):
             f"Received: inference={inference!r}"
         )
     return inference
+
+
+def check_features_shape(layer, input_shape):
+    """Posterior layers take features `(batch, ..., features)`: rank >= 2."""
+    if len(input_shape) < 2:
+        raise ValueError(
+            f"`{type(layer).__name__}` needs features of shape (batch, ..., "
+            f"features). Received: input_shape={tuple(input_shape)}"
+        )
 
 
 def add_beta_weight(layer, beta):

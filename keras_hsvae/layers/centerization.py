@@ -47,7 +47,13 @@ class Centerization(keras.layers.Layer):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True
-        self.built = True
+
+    def build(self, input_shape):
+        if not len(input_shape):
+            raise ValueError(
+                "`Centerization` needs inputs with a last axis, shape (..., n). "
+                f"Received: input_shape={tuple(input_shape)}"
+            )
 
     def call(self, inputs):
         return centerize(inputs)

@@ -50,7 +50,13 @@ class Spherization(keras.layers.Layer):
         super().__init__(**kwargs)
         self.radius = check_radius(radius)
         self.supports_masking = True
-        self.built = True
+
+    def build(self, input_shape):
+        if not len(input_shape):
+            raise ValueError(
+                "`Spherization` needs inputs with a last axis, shape (..., n). "
+                f"Received: input_shape={tuple(input_shape)}"
+            )
 
     def call(self, inputs):
         return spherize(inputs, radius=self.radius)

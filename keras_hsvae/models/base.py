@@ -22,6 +22,7 @@ from keras_hsvae.ops._backend_distribute import (
     check_fit_distribution,
     scale_loss_for_replicas,
 )
+from keras_hsvae.ops.random import check_seed_argument
 
 
 class AutoEncoder(keras.Model):
@@ -215,8 +216,7 @@ class AutoEncoder(keras.Model):
         encoder does not take) raises one `ValueError` naming `x` instead of
         Keras' layer error; an empty batch passes (empty results).
         """
-        if not hasattr(x, "shape"):
-            x = np.asarray(x, "float32")
+        x = _as_batch("x", x)
         expected = _encoder_input_shape(self.encoder)
         shape = tuple(x.shape)
         if expected is not None and (
@@ -245,7 +245,18 @@ class AutoEncoder(keras.Model):
         raise NotImplementedError(f"{type(self).__name__}.embed")
 
     def decode(self, z):
-        """Bernoulli probabilities, Gaussian means or images for codes `z`."""
+        """Bernoulli probabilities, Gaussian means or images for codes `z`.
+
+        `z` is a batch of codes, shape `(batch, latent_dim)`; any other shape
+        raises one `ValueError` naming `z` instead of Keras' layer error.
+        """
+        z = _as_batch("z", z)
+        shape = tuple(z.shape)
+        if len(shape) != 2 or shape[-1] not in (None, self.latent_dim):
+            raise ValueError(
+                f"`z` must be a batch of codes of shape (batch, {self.latent_dim})."
+                f" Received: z.shape={shape}"
+            )
         return self._likelihood.mean(self.decoder(z, training=False))
 
     def reconstruct(self, x):
@@ -260,7 +271,7 @@ class AutoEncoder(keras.Model):
         """`n` latent codes from `sampler`, `self.sampler` or the prior."""
         sampler = sampler if sampler is not None else self.sampler
         if not isinstance(seed, keras.random.SeedGenerator):
-            seed = check_seed(seed)  # one message on every backend
+            seed = check_seed_argument(seed)  # one message on every backend
         if sampler is not None:
             return sampler(n, seed)
         return self.sample_prior(n, seed)
@@ -325,6 +336,18 @@ class _PresetsDescriptor:
 
 
 AutoEncoder.presets = _PresetsDescriptor()
+
+
+def _as_batch(name, x):
+    """`x` itself if it has a shape, else as a float32 array (one clear error)."""
+    if hasattr(x, "shape"):
+        return x
+    try:
+        return np.asarray(x, "float32")
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"`{name}` must be a numeric array. Received: {name}={x!r}"
+        ) from None
 
 
 def _encoder_input_shape(encoder):

@@ -136,7 +136,8 @@ def get_likelihood(identifier, **kwargs):
     """A `Likelihood` from its name (`"bernoulli"`, `"gaussian"`, `"p_norm"`)."""
     if isinstance(identifier, Likelihood):
         return identifier
-    if identifier not in LIKELIHOODS:
+    # A str test first: `[1] in LIKELIHOODS` raises "unhashable type".
+    if not isinstance(identifier, str) or identifier not in LIKELIHOODS:
         raise ValueError(
             f"`likelihood` must be one of {tuple(LIKELIHOODS)}. "
             f"Received: likelihood={identifier!r}"

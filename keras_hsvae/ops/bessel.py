@@ -313,6 +313,15 @@ def _bessel_parts(v, x):
     )
 
 
+def _nan_outside(value, outside):
+    """`value` with NaN where `outside` (arguments outside the domain).
+
+    The series and recurrences assume `v >= 0` (and `log_bessel_ive`
+    `x >= 0`); there they would give finite values of another function.
+    """
+    return ops.where(outside, ops.full_like(value, math.nan), value)
+
+
 def _prepare(v, x):
     """Broadcast `v`, `x` in the compute dtype; also return the output dtype."""
     x, dtype = upcast(x)
@@ -358,7 +367,8 @@ def log_bessel_iv_normalized(v, x):
     """
     v, x, dtype = _prepare(v, x)
     parts = _bessel_parts(v, x)
-    return cast_back(with_gradient(parts.log_norm, x, parts.ratio), dtype)
+    value = _nan_outside(parts.log_norm, v < 0)
+    return cast_back(with_gradient(value, x, parts.ratio), dtype)
 
 
 def log_bessel_iv(v, x):
@@ -390,7 +400,7 @@ def log_bessel_iv(v, x):
     # that L itself (about x) is never formed from a difference.
     value = parts.log_norm + v * ops.log(0.5 * safe_x) - lgamma(v + 1.0)
     at_zero = ops.where(v == 0, ops.zeros_like(x), ops.full_like(x, -math.inf))
-    value = ops.where(zero, at_zero, value)
+    value = _nan_outside(ops.where(zero, at_zero, value), v < 0)
     grad = parts.ratio + v / safe_x
     grad = ops.where(zero, ops.where(v == 0, 0.0, math.inf), grad)
     return cast_back(with_gradient(value, x, grad), dtype)
@@ -413,7 +423,8 @@ def log_bessel_ive(v, x):
     safe_x = ops.where(zero, ops.ones_like(x), x)
     value = parts.log_ive
     at_zero = ops.where(v == 0, ops.zeros_like(x), ops.full_like(x, -math.inf))
-    value = ops.where(zero, at_zero, value)
+    # x < 0: I_v(x) is not real for non-integer v (log_bessel_iv gives NaN).
+    value = _nan_outside(ops.where(zero, at_zero, value), ops.logical_or(v < 0, x < 0))
     grad = v / safe_x - parts.one_minus_ratio
     grad = ops.where(zero, ops.where(v == 0, -1.0, math.inf), grad)
     return cast_back(with_gradient(value, x, grad), dtype)
@@ -448,4 +459,5 @@ def bessel_iv_ratio(v, x):
         2.0 * (v + 1.0)
     ) - parts.ratio * parts.ratio
     grad = ops.where(small, grad_small, parts.x2_ratio_prime / (safe_x * safe_x))
-    return cast_back(with_gradient(parts.ratio, x, grad), dtype)
+    ratio = _nan_outside(parts.ratio, v < 0)
+    return cast_back(with_gradient(ratio, x, grad), dtype)

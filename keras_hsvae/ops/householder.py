@@ -37,6 +37,7 @@ def householder_reflect(z, mean_direction):
     # bits; reflect in float32 and round once at the end.
     z, dtype = upcast(z)
     mu = ops.cast(mean_direction, z.dtype)
+    _check_shapes(z, mu)
     m = ops.shape(mu)[-1]
     e1 = ops.cast(ops.arange(m) == 0, z.dtype)
     diff = e1 - mu
@@ -58,3 +59,19 @@ def householder_reflect(z, mean_direction):
     rotated = z + delta * z[..., :1] - e1 * ops.sum(delta * z, axis=-1, keepdims=True)
     out = ops.where(degenerate, rotated, reflected)
     return cast_back(out, dtype)
+
+
+def _check_shapes(z, mu):
+    """Both tensors of vectors with the same (static) size m."""
+    m_z = z.shape[-1] if len(z.shape) else None
+    m_mu = mu.shape[-1] if len(mu.shape) else None
+    if (
+        not len(z.shape)
+        or not len(mu.shape)
+        or (m_z is not None and m_mu is not None and m_z != m_mu)
+    ):
+        raise ValueError(
+            "`z` and `mean_direction` must be tensors of vectors (..., m) of the "
+            f"same size m. Received: z.shape={tuple(z.shape)}, "
+            f"mean_direction.shape={tuple(mu.shape)}"
+        )

@@ -1,8 +1,10 @@
 """Seeded random draws on the sphere, written in `keras.ops`."""
 
+import numbers
+
 import keras
 
-from keras_hsvae._validation import check_int, is_integer
+from keras_hsvae._validation import check_int, is_integer, is_seed
 from keras_hsvae.ops._backend_random import IntSeedStream
 from keras_hsvae.ops._dtypes import cast_back, compute_dtype
 from keras_hsvae.ops.sphere import rescale_to_radius
@@ -35,9 +37,26 @@ def sample_uniform_sphere(shape, dim, dtype="float32", seed=None):
     [1.0, 1.0, 1.0, 1.0]
     """
     dim = check_int("dim", dim, 1)
-    shape = tuple(shape) + (dim,)
+    shape = _check_shape(shape) + (dim,)
+    if isinstance(seed, (numbers.Number, str)):  # not a generator or tensor
+        seed = check_seed_argument(seed)
     x = keras.random.normal(shape, dtype=compute_dtype(dtype), seed=seed)
     return cast_back(rescale_to_radius(x, 1.0), dtype)
+
+
+def _check_shape(shape):
+    """`shape` as a tuple; its static entries must be integers >= 0."""
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        dims = None
+    if dims is None or any(
+        isinstance(d, (bool, float, str)) or (is_integer(d) and d < 0) for d in dims
+    ):
+        raise ValueError(
+            f"`shape` must be a tuple of integers >= 0. Received: shape={shape!r}"
+        )
+    return dims
 
 
 def seed_generator(seed):
@@ -58,14 +77,15 @@ def seed_generator(seed):
 def check_seed_argument(seed):
     """`seed` if it is None, a `SeedGenerator` or an int >= 0 (as an int).
 
-    Negative ints are refused on every backend: JAX keeps seeds as uint32
-    (an `OverflowError` there, a valid draw on TensorFlow and PyTorch).
+    Ints outside [0, 2**32) are refused on every backend: JAX keeps seeds
+    as uint32 (an `OverflowError` there, a valid draw on TensorFlow and
+    PyTorch).
     """
     if seed is None or isinstance(seed, keras.random.SeedGenerator):
         return seed
-    if not is_integer(seed) or seed < 0:
+    if not is_seed(seed):
         raise ValueError(
-            "`seed` must be an int >= 0, a `keras.random.SeedGenerator` or "
-            f"None. Received: seed={seed!r}"
+            "`seed` must be an int >= 0 (and < 2**32), a "
+            f"`keras.random.SeedGenerator` or None. Received: seed={seed!r}"
         )
     return int(seed)

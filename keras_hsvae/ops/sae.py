@@ -50,7 +50,7 @@ def centerize(z):
     >>> ops.convert_to_numpy(centerize(z)).astype(float).tolist()
     [[-2.0, -1.0, 3.0], [0.0, 0.0, 0.0]]
     """
-    z, dtype = _prepare(z)
+    z, dtype = _prepare_vectors(z)
     # sum / n, not ops.mean: Keras 3.15 computes the mean of float64 in float32
     # on JAX and PyTorch.
     n = ops.cast(ops.shape(z)[-1], z.dtype)
@@ -90,7 +90,7 @@ def spherize(z, radius=1.0):
     [[6.0, 0.0, -8.0], [0.0, 0.0, 0.0]]
     """
     radius = check_radius(radius)
-    z, dtype = _prepare(z)
+    z, dtype = _prepare_vectors(z)
     # Divide by max|z_j| before squaring: z^2 overflows for |z| > ~1e19
     # (float32) and underflows for |z| < ~1e-19. The result is scale
     # invariant, so the gradient through the (non-smooth) max is exactly 0.
@@ -103,6 +103,17 @@ def spherize(z, radius=1.0):
     norm = ops.sqrt(ops.where(nonzero, squares, ops.ones_like(squares)))
     out = ops.where(nonzero, y * (radius / norm), ops.zeros_like(y))
     return ops.cast(out, dtype)
+
+
+def _prepare_vectors(z):
+    """`_prepare(z)` for a tensor of vectors `(..., n)` (rank >= 1)."""
+    z, dtype = _prepare(z)
+    if len(z.shape) == 0:
+        raise ValueError(
+            "`z` must be a tensor of vectors (..., n). "
+            f"Received: z.shape={tuple(z.shape)}"
+        )
+    return z, dtype
 
 
 def check_radius(radius):

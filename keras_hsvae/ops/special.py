@@ -13,6 +13,7 @@ import math
 
 from keras import ops
 
+from keras_hsvae._validation import check_int
 from keras_hsvae.ops._dtypes import cast_back, upcast
 
 # Shift arguments below this to the asymptotic regime.
@@ -133,8 +134,6 @@ def log_sphere_area(dim, dtype="float32"):
     >>> round(float(hops.log_sphere_area(3)), 6)  # log(4 pi)
     2.531024
     """
-    dim = int(dim)
-    if dim < 1:
-        raise ValueError(f"`dim` must be a positive integer. Received: dim={dim}")
+    dim = check_int("dim", dim, 1)
     value = math.log(2.0) + 0.5 * dim * math.log(math.pi) - math.lgamma(0.5 * dim)
     return ops.convert_to_tensor(value, dtype)

@@ -84,7 +84,8 @@ def spherical_cosines(x):
     x, dtype = _prepare(x, "x")
     radius, y, tails = _scaled_tails(x)
     head, head_tails = y[..., :-1], tails[..., :-1]
-    defined = head_tails > 0
+    # Not `> 0`: a vector with NaN or inf (NaN tails) must give NaN cosines.
+    defined = ops.logical_not(head_tails == 0)
     # Zero tail (x_k = ... = x_n = 0): cos = 1 by convention; the safe
     # denominator keeps the discarded branch and its gradient finite.
     safe_tails = ops.where(defined, head_tails, ops.ones_like(head_tails))
@@ -131,7 +132,8 @@ def cartesian_to_spherical(x):
     x, dtype = _prepare(x, "x")
     radius, y, tails = _scaled_tails(x)
     n = x.shape[-1]
-    defined = tails > 0
+    # Not `> 0`: a vector with NaN or inf (NaN tails) must give NaN angles.
+    defined = ops.logical_not(tails == 0)
     safe_tails = ops.where(defined, tails, ops.ones_like(tails))
     # sqrt(t_k), with a safe argument: sqrt'(0) is infinite.
     tail_norms = ops.where(defined, ops.sqrt(safe_tails), ops.zeros_like(tails))

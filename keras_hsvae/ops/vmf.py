@@ -21,6 +21,7 @@ import math
 import keras
 from keras import backend, ops
 
+from keras_hsvae._validation import check_sphere_dim
 from keras_hsvae.ops import _backend_random
 from keras_hsvae.ops._dtypes import cast_back, finfo, upcast
 from keras_hsvae.ops._gradient import with_gradient
@@ -63,6 +64,7 @@ def vmf_log_normalizer(dim, kappa):
     >>> round(float(hops.vmf_log_normalizer(3, 1.0)), 5)  # log(1/(4 pi sinh 1))
     -2.69246
     """
+    dim = check_sphere_dim(dim)
     kappa, dtype = _kappa(kappa)
     v = _order(dim, kappa)
     parts = bessel_parts(v, kappa)
@@ -79,6 +81,7 @@ def vmf_mean_resultant_length(dim, kappa):
     >>> round(float(hops.vmf_mean_resultant_length(3, 2.0)), 6)  # coth 2 - 1/2
     0.537315
     """
+    dim = check_sphere_dim(dim)
     kappa, dtype = _kappa(kappa)
     return cast_back(bessel_iv_ratio(_order(dim, kappa), kappa), dtype)
 
@@ -101,6 +104,7 @@ def vmf_kl_to_uniform(dim, kappa):
     >>> float(hops.vmf_kl_to_uniform(10, 0.0))
     0.0
     """
+    dim = check_sphere_dim(dim)
     kappa, dtype = _kappa(kappa)
     v = _order(dim, kappa)
     parts = bessel_parts(v, kappa)
@@ -140,6 +144,7 @@ def vmf_entropy(dim, kappa):
     >>> round(float(hops.vmf_entropy(3, 0.0)), 6)  # log(4 pi)
     2.531024
     """
+    dim = check_sphere_dim(dim)
     kappa, dtype = _kappa(kappa)
     # Subtract before rounding to a half type: two rounded terms would lose
     # the difference wherever log|S^{m-1}| and the KL are close.

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_hsvae._validation import check_int, is_integer
+from keras_hsvae._validation import check_int, is_seed
 from keras_hsvae.ops.sae import check_radius
 
 # Largest concentration a fitted vMF sampler uses. The MLE is +inf when all
@@ -61,10 +61,11 @@ def _check_seed(seed):
     """
     if seed is None or isinstance(seed, keras.random.SeedGenerator):
         return seed
-    if not is_integer(seed):
+    # Outside [0, 2**32): JAX's uint32 seeds overflow (refused everywhere).
+    if not is_seed(seed):
         raise ValueError(
-            "`seed` must be an int, a `keras.random.SeedGenerator` or None. "
-            f"Received: seed={seed!r}"
+            "`seed` must be an int >= 0 (and < 2**32), a "
+            f"`keras.random.SeedGenerator` or None. Received: seed={seed!r}"
         )
     return int(seed)
 

@@ -5,6 +5,7 @@ from keras import ops
 
 from keras_hsvae._validation import check_latent_dim
 from keras_hsvae.distributions.normal import Normal
+from keras_hsvae.layers._validation import check_features_shape
 from keras_hsvae.layers.posteriors.base import Posterior, register_posterior
 from keras_hsvae.ops._backend_distribute import replica_seed
 from keras_hsvae.ops.gaussian import gaussian_kl_to_standard_normal, log_softplus
@@ -86,6 +87,7 @@ class GaussianPosterior(Posterior):
         )
 
     def build(self, input_shape):
+        check_features_shape(self, input_shape)
         for head in (self.mean_dense, self.scale_dense):
             if not head.built:
                 head.build(input_shape)
@@ -108,7 +110,7 @@ class GaussianPosterior(Posterior):
         return {"mean": mean, "stddev": ops.softplus(pre_scale)}
 
     def distribution_from(self, params):
-        return Normal(params["mean"], params["stddev"])
+        return Normal(params["mean"], params["stddev"], validate_args=False)
 
     def prior(self, dtype="float32"):
         """`N(0, I)` of size `dim`."""

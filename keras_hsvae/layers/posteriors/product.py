@@ -9,6 +9,7 @@ from keras_hsvae.distributions.product import (
     ProductSpherical,
     ProductVonMisesFisher,
 )
+from keras_hsvae.layers._validation import check_features_shape
 from keras_hsvae.layers.posteriors.base import (
     Posterior,
     get_posterior,
@@ -134,6 +135,7 @@ class ProductPosterior(Posterior):
         ]
 
     def build(self, input_shape):
+        check_features_shape(self, input_shape)
         for shell in self.shells:
             if not shell.built:
                 shell.build(input_shape)

@@ -5,6 +5,7 @@ from keras import ops
 
 from keras_hsvae._validation import check_float, check_int, check_sphere_dim
 from keras_hsvae.distributions.hyperspherical_uniform import HypersphericalUniform
+from keras_hsvae.layers._validation import check_features_shape
 from keras_hsvae.layers.posteriors.base import Posterior
 from keras_hsvae.ops.sphere import rescale_to_radius
 from keras_hsvae.ops.vmf import DEFAULT_MAX_PROPOSALS
@@ -69,6 +70,7 @@ class SphericalPosterior(Posterior):
         )
 
     def build(self, input_shape):
+        check_features_shape(self, input_shape)
         # `parameters` may have built the heads already (called before `call`).
         for head in (self.mean_dense, self.concentration_dense):
             if not head.built:
