@@ -75,7 +75,7 @@ class Normal(Distribution):
                     "`scale` must be positive. "
                     f"Received: scale with {value[value <= 0].ravel()[:3].tolist()}"
                 )
-        if not loc.shape or loc.shape[-1] is None:
+        if len(loc.shape) == 0 or loc.shape[-1] is None:
             raise ValueError(
                 "`loc` must have a known last axis (the event size m). "
                 f"Received: loc.shape={tuple(loc.shape)}"
