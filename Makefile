@@ -10,6 +10,14 @@ PINNED := "tensorflow-cpu==2.21.*" "keras==3.15.*" "tensorflow-probability==0.25
 	"matplotlib==3.11.*" "scikit-learn==1.9.*" "scipy==1.17.*"
 TEST_PINNED := "jax[cpu]==0.10.*" "torch==2.13.0" "pytest>=8" "pytest-xdist==3.*" \
 	mpmath hypothesis "ruff==0.17.*"
+# The mutation check (`make mutation`, docs/MUTATION.md): not part of CI.
+MUTATION_PINNED := "mutmut==3.8.1"
+# Which mutants: all of ops/, distributions/, layers/, models/ and evaluation/
+# ([tool.mutmut] in pyproject.toml), or a fixed sample per package, e.g.
+# MUTATION_SAMPLE="distributions:4 ops:12" (about 1 in 4 and 1 in 12, chosen
+# by docs/mutation/sample.py). Results are kept in mutants/: a run that is
+# stopped resumes where it stopped.
+MUTATION_SAMPLE ?=
 BACKENDS ?= tensorflow jax torch
 PYTEST_ARGS ?=
 # Two pytest workers per backend (CI has 2 cores; most tests are bound by one
@@ -17,7 +25,7 @@ PYTEST_ARGS ?=
 # file's tests keep their order. PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test lint format venv clean-venv bench
+.PHONY: demo test lint format venv clean-venv bench mutation
 
 $(BIN)/.core-installed: pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,6 +67,19 @@ bench: $(BIN)/.test-installed
 	cd benchmarks && KERAS_BACKEND=tensorflow ../$(BIN)/python bench_vmf_sampling.py
 	cd benchmarks && KERAS_BACKEND=tensorflow ../$(BIN)/python bench_hsc_regularizer.py
 	$(BIN)/python benchmarks/summarize.py > /dev/null
+
+# One backend (PyTorch, the fastest suite), one worker; hours, see docs/MUTATION.md.
+# With a sample, a first `mutmut run` that matches no mutant only generates
+# them and maps tests to functions (it then stops on "nothing matches").
+MUTMUT := KERAS_BACKEND=torch OMP_NUM_THREADS=1 $(BIN)/mutmut
+mutation: $(BIN)/.test-installed
+	$(BIN)/python -m pip install --quiet $(MUTATION_PINNED)
+	@set -e; names=""; if [ -n "$(MUTATION_SAMPLE)" ]; then \
+		test -d mutants/keras_hsvae || $(MUTMUT) run --max-children 1 none || true; \
+		names="$$($(BIN)/python docs/mutation/sample.py $(MUTATION_SAMPLE))"; \
+	fi; \
+	$(MUTMUT) run --max-children 1 $$names
+	$(BIN)/python docs/mutation/summarize.py mutants
 
 clean-venv:
 	rm -rf $(VENV)
