@@ -206,6 +206,44 @@ def wood_proposal():
     return "\n".join(lines)
 
 
+def product_sampling():
+    runs = _backend_runs("product_sampling")
+    title = "## Product of vMF shells: one joint rejection loop vs one per shell"
+    if not runs:
+        return f"{title}\n\nNo results yet: run `bench_product_sampling.py`.\n"
+    lines = [
+        title,
+        "",
+        "`benchmarks/bench_product_sampling.py`: `ProductVonMisesFisher.sample` "
+        "(the cosines of all shells drawn in one Wood loop, a column per shell) "
+        "against the per-shell draws it replaced (each shell's "
+        "`VonMisesFisher.sample`, concatenated); one sample per row, random mean "
+        "directions, kappa uniform in [1, 200]; compiled (`tf.function`, "
+        "`jax.jit`; PyTorch eager), median after warm-up. Ratio = per-shell / "
+        "joint; above 1 means the joint loop is faster.",
+        "",
+        "| backend | shells | batch | joint (ms) | per shell (ms) | per shell / joint "
+        "| first call joint / per shell (s) |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for run in runs:
+        backend = run["environment"]["backend"]
+        for row in run["rows"]:
+            lines.append(
+                f"| {backend} | {row['shell_dims']} | {row['batch']} "
+                f"| {1e3 * row['ours_s']:.2f} | {1e3 * row['baseline_s']:.2f} "
+                f"| {row['baseline_over_ours']:.2f} "
+                f"| {row['first_call_ours_s']:.2f} / "
+                f"{row['first_call_baseline_s']:.2f} |"
+            )
+    loads = ", ".join(
+        f"{run['environment']['backend']} {run['load_average_1_5_15'][0]:.1f}"
+        for run in runs
+    )
+    lines += ["", f"1-minute load average at the end of each run: {loads}.", ""]
+    return "\n".join(lines)
+
+
 def accuracy():
     data = _load("accuracy")
     if data is None:
@@ -254,6 +292,7 @@ def main():
             spherical_cosines(),
             vmf_sampling(),
             wood_proposal(),
+            product_sampling(),
             hsc_regularizer(),
             train_step(),
         ]

@@ -7,6 +7,7 @@ from keras_hsvae.distributions.hyperspherical_uniform import HypersphericalUnifo
 from keras_hsvae.distributions.kl import kl_divergence, register_kl
 from keras_hsvae.distributions.von_mises_fisher import VonMisesFisher
 from keras_hsvae.ops.random import seed_generator
+from keras_hsvae.ops.vmf import sample_vmf_cosine
 
 
 def _check_shells(shells, cls, name):
@@ -197,6 +198,53 @@ class ProductVonMisesFisher(ProductSpherical):
 
     def __init__(self, shells, name="ProductVonMisesFisher"):
         super().__init__(shells, name)
+
+    def sample(self, sample_shape=(), seed=None):
+        """Concatenated draws of every shell: `sample_shape + batch + (sum m_i,)`.
+
+        The cosines `w_i = mu_i^T z_i` of all shells are drawn together (one
+        rejection loop with a column per shell), then each shell places its
+        own on its sphere.
+        """
+        return self._sample(sample_shape, seed, correction=False)
+
+    def sample_with_score_correction(self, sample_shape=(), seed=None):
+        """`(z, c)`: a sample and the sum of the shells' score corrections.
+
+        See `VonMisesFisher.sample_with_score_correction`.
+        """
+        return self._sample(sample_shape, seed, correction=True)
+
+    def _sample(self, sample_shape, seed, correction):
+        if isinstance(sample_shape, int):
+            sample_shape = (sample_shape,)
+        work = self.shells[0]._compute_dtype
+        kappas = [ops.cast(shell._kappa_batch(), work) for shell in self.shells]
+        # Shells with a scalar batch next to batched ones: broadcast by adding
+        # a zero of the others' batch shape (works for unknown sizes).
+        zero = sum(ops.zeros_like(k) for k in kappas)
+        kappa = ops.stack([k + zero for k in kappas], axis=-1)
+        shape = tuple(sample_shape) + tuple(ops.shape(kappa))
+        seed = seed_generator(seed)
+        outputs = sample_vmf_cosine(
+            shape,
+            list(self.dims),
+            kappa,
+            seed,
+            max(shell.max_proposals for shell in self.shells),
+            return_score_correction=correction,
+        )
+        w, one_minus_w = outputs[0], outputs[1]
+        z = ops.concatenate(
+            [
+                shell._assemble(w[..., i], one_minus_w[..., i], shape[:-1], seed)
+                for i, shell in enumerate(self.shells)
+            ],
+            axis=-1,
+        )
+        if not correction:
+            return z
+        return z, ops.cast(ops.sum(outputs[2], axis=-1), self.dtype)
 
 
 @register_kl(ProductSpherical, ProductHypersphericalUniform)

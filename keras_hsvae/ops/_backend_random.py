@@ -64,6 +64,9 @@ def base_seed(seed_generator):
 def beta_and_uniform(shape, concentration, seed, counter, dtype):
     """Beta(c, c) and Uniform[0, 1) draws of `shape` for round `counter`.
 
+    `concentration` is a Python float, or a tuple of them, one per entry of
+    the last axis of `shape` (see `sample_symmetric_beta`).
+
     Independent across rounds and of each other; deterministic given
     (`seed`, `counter`).
     """
@@ -77,7 +80,9 @@ def beta_and_uniform(shape, concentration, seed, counter, dtype):
         # XLA has no kernel for `tf.random.stateless_gamma`
         # (StatelessRandomGammaV3): the Beta is drawn in keras.ops on
         # stateless normal and uniform draws, which `jit_compile` takes.
-        # At most three draws per round: seeds [s0, s1 + 4 counter + k], k < 4.
+        # At most four draws per round (three, or four for proposals of
+        # several concentrations with a 1/2 among them): seeds
+        # [s0, s1 + 4 counter + k], k < 4.
         s = tf.cast(seed, tf.int64) + tf.stack([0, 4 * tf.cast(counter, tf.int64)])
         stream = TensorSeedStream(s)
         # An exhausted Gamma block (p < 1.1e-5) gives NaN, which Wood's test
@@ -98,6 +103,8 @@ def beta_and_uniform(shape, concentration, seed, counter, dtype):
         # Eager backends: the loop runs in Python, so plain ints are available.
         base = [int(v) for v in keras.ops.convert_to_numpy(seed)]
         offset = (base[0] * 1_000_003 + base[1] * 7919 + 3 * int(counter)) & 0x7FFFFFFF
+        if isinstance(concentration, tuple):
+            concentration = keras.ops.convert_to_tensor(concentration, dtype)
         eps = keras.random.beta(shape, concentration, concentration, dtype, offset)
         u = keras.random.uniform(shape, dtype=dtype, seed=offset + 1)
         return eps, u

@@ -326,6 +326,19 @@ def sample_beta(
 _SYMMETRIC_PROPOSALS = 4
 
 
+def _check_symmetric_concentration(concentration):
+    valid = isinstance(concentration, (int, float)) and not isinstance(
+        concentration, bool
+    )
+    if not (valid and (concentration == 0.5 or 1.0 <= concentration < math.inf)):
+        raise ValueError(
+            "`concentration` must be 1/2 or a finite Python number >= 1 (or a "
+            "list of them, one per entry of the last axis). Received: "
+            f"concentration={concentration!r}"
+        )
+    return float(concentration)
+
+
 def sample_symmetric_beta(shape, concentration, dtype="float32", seed=None):
     """Draw `t ~ Beta(c, c)` for a static `c` (1/2 or >= 1), without gradients.
 
@@ -338,7 +351,9 @@ def sample_symmetric_beta(shape, concentration, dtype="float32", seed=None):
 
     Args:
         shape: tuple, output shape.
-        concentration: Python float `c`, 1/2 or at least 1.
+        concentration: Python float `c`, 1/2 or at least 1; or a list of
+            them, one per entry of the last axis of `shape` (the shells of a
+            product of vMFs draw their proposals together).
         dtype: float dtype of the result.
         seed: int, `keras.random.SeedGenerator` or None.
 
@@ -353,30 +368,42 @@ def sample_symmetric_beta(shape, concentration, dtype="float32", seed=None):
     >>> bool(abs(float(ops.mean(t)) - 0.5) < 0.02)
     True
     """
-    valid = isinstance(concentration, (int, float)) and not isinstance(
-        concentration, bool
-    )
-    if not (valid and (concentration == 0.5 or 1.0 <= concentration < math.inf)):
-        raise ValueError(
-            "`concentration` must be 1/2 or a finite Python number >= 1. "
-            f"Received: concentration={concentration!r}"
-        )
-    c = float(concentration)
     shape = tuple(shape)
+    if isinstance(concentration, (list, tuple)):
+        columns = tuple(_check_symmetric_concentration(c) for c in concentration)
+        if not shape or shape[-1] != len(columns):
+            raise ValueError(
+                "A list of concentrations needs one per entry of the last axis. "
+                f"Received: concentration={list(concentration)}, shape={shape}"
+            )
+    else:
+        columns = (_check_symmetric_concentration(concentration),)
     work = compute_dtype(dtype)
     seed = seed_generator(seed)
-    if c == 0.5:
-        # Gamma(1/2) = Z^2 / 2 exactly (Z standard normal): no rejection.
-        z2 = ops.square(keras.random.normal((2,) + shape, dtype=work, seed=seed))
-        logit = ops.log(z2[0]) - ops.log(z2[1])
-        return cast_back(ops.stop_gradient(ops.sigmoid(logit)), dtype)
+    if len(set(columns)) > 1:
+        t = _symmetric_beta_columns(shape, columns, work, seed)
+    elif columns[0] == 0.5:
+        t = _symmetric_beta_half(shape, work, seed)
+    else:
+        t = _symmetric_beta_marsaglia_tsang(shape, columns[0], work, seed)
+    return cast_back(ops.stop_gradient(t), dtype)
+
+
+def _symmetric_beta_half(shape, dtype, seed):
+    """Beta(1/2, 1/2): Gamma(1/2) = Z^2 / 2 exactly (Z standard normal)."""
+    z2 = ops.square(keras.random.normal((2,) + shape, dtype=dtype, seed=seed))
+    return ops.sigmoid(ops.log(z2[0]) - ops.log(z2[1]))
+
+
+def _symmetric_beta_marsaglia_tsang(shape, c, dtype, seed):
+    """Beta(c, c) for `c >= 1` (a float, or a tensor broadcasting to `shape`)."""
     proposals = _SYMMETRIC_PROPOSALS
     proposal_shape = (proposals, 2) + shape
-    eps = keras.random.normal(proposal_shape, dtype=work, seed=seed)
+    eps = keras.random.normal(proposal_shape, dtype=dtype, seed=seed)
     # 1 - U lies in (0, 1]: log is finite.
-    log_u = ops.log(1.0 - keras.random.uniform(proposal_shape, dtype=work, seed=seed))
+    log_u = ops.log(1.0 - keras.random.uniform(proposal_shape, dtype=dtype, seed=seed))
     d = c - 1.0 / 3.0
-    t = eps / math.sqrt(9.0 * d)
+    t = eps / (math.sqrt(9.0 * d) if isinstance(d, float) else ops.sqrt(9.0 * d))
     index, found = _first_accepted(t, log_u, d)
     chosen = ops.take_along_axis(t, index, axis=0)[0]
     # A safe value keeps log1p finite where nothing was accepted.
@@ -387,7 +414,22 @@ def sample_symmetric_beta(shape, concentration, dtype="float32", seed=None):
     logit = log_g[0] - log_g[1]
     ok = ops.logical_and(found[0], found[1])
     logit = ops.where(ok, logit, ops.full_like(logit, float("nan")))
-    return cast_back(ops.stop_gradient(ops.sigmoid(logit)), dtype)
+    return ops.sigmoid(logit)
+
+
+def _symmetric_beta_columns(shape, columns, dtype, seed):
+    """Beta(c_j, c_j) in column j of the last axis: one draw for all columns."""
+    # Columns with c = 1/2 take the exact Z^2 draw; the others share one
+    # Marsaglia-Tsang block with a per-column d (c = 1 stands in at the
+    # half columns, whose values are then replaced).
+    stand_in = [1.0 if c == 0.5 else c for c in columns]
+    c = ops.convert_to_tensor(stand_in, dtype)
+    t = _symmetric_beta_marsaglia_tsang(shape, c, dtype, seed)
+    half = [c == 0.5 for c in columns]
+    if any(half):
+        mask = ops.convert_to_tensor(half, "bool")
+        t = ops.where(mask, _symmetric_beta_half(shape, dtype, seed), t)
+    return t
 
 
 def _check_b(b):

@@ -203,7 +203,9 @@ def sample_vmf_cosine(
 
     Args:
         shape: tuple, the output shape; `kappa` must broadcast to it.
-        dim: int >= 2, the ambient dimension m.
+        dim: int >= 2, the ambient dimension m; or a list of them, one per
+            entry of the last axis of `shape` (the shells of a product of
+            vMFs, drawn in one rejection loop).
         kappa: float tensor, concentration >= 0.
         seed: int, `keras.random.SeedGenerator` or None.
         max_proposals: int >= 1, proposals drawn per sample (m != 3).
@@ -215,25 +217,106 @@ def sample_vmf_cosine(
         would lose its precision if recomputed from `w`.
     """
     kappa, out_dtype = _kappa(kappa)
-    dtype = backend.standardize_dtype(kappa.dtype)
     shape = tuple(shape)
     seed = seed_generator(seed)
     kappa = ops.broadcast_to(kappa, shape)
+    dims = _column_dims(dim, shape)
+    draw = _cosine_one_dim if len(set(dims)) == 1 else _cosine_columns
+    outputs = draw(
+        shape, dims, kappa, seed, max_proposals, bool(return_score_correction)
+    )
+    return tuple(cast_back(t, out_dtype) for t in outputs)
+
+
+def _column_dims(dim, shape):
+    """`dim` as a tuple: one ambient size, or one per entry of the last axis."""
+    if isinstance(dim, (list, tuple)):
+        dims = tuple(int(d) for d in dim)
+        if not shape or shape[-1] != len(dims):
+            raise ValueError(
+                "A list of dimensions needs one per entry of the last axis. "
+                f"Received: dim={list(dim)}, shape={shape}"
+            )
+        return dims
+    return (int(dim),)
+
+
+def _exact_cosine_m3(kappa, seed, correction):
+    """`(w, 1 - w[, c])` for m = 3 by inversion (`c = 0`: the gradient is exact)."""
+    u = 1.0 - keras.random.uniform(ops.shape(kappa), dtype=kappa.dtype, seed=seed)
+    one_minus_w = _exact_one_minus_cosine_m3(kappa, u)  # u in (0, 1]
+    outputs = (1.0 - one_minus_w, one_minus_w)
+    return outputs + ((ops.zeros_like(kappa),) if correction else ())
+
+
+def _cosine_one_dim(shape, dims, kappa, seed, max_proposals, correction):
+    """`(w, 1 - w[, c])` of every element for one ambient size `dims[0]`."""
+    dim = dims[0]
     if dim == 3:
-        u = 1.0 - keras.random.uniform(shape, dtype=dtype, seed=seed)  # in (0, 1]
-        one_minus_w = _exact_one_minus_cosine_m3(kappa, u)
-        outputs = (1.0 - one_minus_w, one_minus_w)
-        # Exact inversion: the reparameterization gradient is already exact.
-        if return_score_correction:
-            outputs = outputs + (ops.zeros_like(kappa),)
-        return tuple(cast_back(t, out_dtype) for t in outputs)
-    m1 = float(dim - 1)
-    sqrt_term = ops.sqrt(4.0 * kappa * kappa + m1 * m1)
+        return _exact_cosine_m3(kappa, seed, correction)
+    log_normalizer = vmf_log_normalizer(dim, kappa) if correction else None
+    return _wood_cosine(
+        shape, float(dim - 1), kappa, log_normalizer, seed, max_proposals
+    )
+
+
+def _cosine_columns(shape, dims, kappa, seed, max_proposals, correction):
+    """`(w, 1 - w[, c])` with ambient size `dims[j]` in column j of the last axis.
+
+    The m = 3 columns take the exact inversion and all others share one
+    Wood rejection loop: one loop per product of shells, not one per shell.
+    """
+    exact = [j for j, d in enumerate(dims) if d == 3]
+    wood = [j for j, d in enumerate(dims) if d != 3]
+    parts = []
+    if exact:
+        parts.append(
+            _exact_cosine_m3(ops.take(kappa, exact, axis=-1), seed, correction)
+        )
+    if wood:
+        kw = ops.take(kappa, wood, axis=-1)
+        log_normalizer = None
+        if correction:
+            log_normalizer = ops.concatenate(
+                [
+                    vmf_log_normalizer(dims[j], kw[..., i : i + 1])
+                    for i, j in enumerate(wood)
+                ],
+                axis=-1,
+            )
+        m1 = tuple(float(dims[j] - 1) for j in wood)
+        parts.append(
+            _wood_cosine(
+                shape[:-1] + (len(wood),), m1, kw, log_normalizer, seed, max_proposals
+            )
+        )
+    # Back to the columns' order (a static permutation).
+    order = exact + wood
+    inverse = [order.index(j) for j in range(len(dims))]
+    return tuple(
+        ops.take(ops.concatenate(pieces, axis=-1), inverse, axis=-1)
+        for pieces in zip(*parts)
+    )
+
+
+def _wood_cosine(shape, m1, kappa, log_normalizer, seed, max_proposals):
+    """Wood's draw `(w, 1 - w[, c])` for `m - 1 = m1` (a float, or one per column).
+
+    `log_normalizer` is `log C_m(kappa)` for the score correction `c`, or
+    None (no correction: the Bessel functions are not evaluated).
+    """
+    dtype = backend.standardize_dtype(kappa.dtype)
+    if isinstance(m1, tuple):
+        m1_t = ops.convert_to_tensor(m1, dtype)
+        m1_log_m1 = ops.convert_to_tensor([x * math.log(x) for x in m1], dtype)
+    else:
+        m1_t, m1_log_m1 = m1, m1 * math.log(m1)
+    sqrt_term = ops.sqrt(4.0 * kappa * kappa + m1_t * m1_t)
     # b = (m-1) / (2k + sqrt(4k^2 + (m-1)^2)): the rationalized form avoids
     # the cancellation of (-2k + sqrt(4k^2 + (m-1)^2)) / (m-1) at large k.
-    b = m1 / (2.0 * kappa + sqrt_term)
-    a = (m1 + 2.0 * kappa + sqrt_term) / 4.0
-    d = 4.0 * a * b / (1.0 + b) - m1 * math.log(m1)
+    b = m1_t / (2.0 * kappa + sqrt_term)
+    a = (m1_t + 2.0 * kappa + sqrt_term) / 4.0
+    d = 4.0 * a * b / (1.0 + b) - m1_log_m1
     b_s = ops.stop_gradient(b)
     a_s = ops.stop_gradient(a)
     d_s = ops.stop_gradient(d)
@@ -245,9 +328,8 @@ def sample_vmf_cosine(
     one_minus_w = ops.clip(2.0 * b * chosen / denom, 0.0, 2.0)
     nan = ops.full_like(one_minus_w, float("nan"))
     one_minus_w = ops.where(found, one_minus_w, nan)
-    outputs = (1.0 - one_minus_w, one_minus_w)
-    if not return_score_correction:
-        return tuple(cast_back(t, out_dtype) for t in outputs)
+    if log_normalizer is None:
+        return 1.0 - one_minus_w, one_minus_w
     # log q(w; k) - log r(w; k) at w = h(eps, k), up to terms free of k, with
     # r(h(eps)) = s(eps) / |dh/deps| (s: the Beta density) and
     # |dh/deps| = 2 b / denom^2:
@@ -260,14 +342,14 @@ def sample_vmf_cosine(
         - ops.log(denom)
     )
     log_weight = (
-        vmf_log_normalizer(dim, kappa)
+        log_normalizer
         + kappa * (1.0 - one_minus_w)
-        + 0.5 * (m1 - 2.0) * (log_one_minus_w + ops.log(2.0 - one_minus_w))
+        + 0.5 * (m1_t - 2.0) * (log_one_minus_w + ops.log(2.0 - one_minus_w))
         + ops.log(2.0 * b)
         - 2.0 * ops.log(denom)
     )
     correction = log_weight - ops.stop_gradient(log_weight)
-    return tuple(cast_back(t, out_dtype) for t in outputs + (correction,))
+    return 1.0 - one_minus_w, one_minus_w, correction
 
 
 def _wood_accepted_proposal(shape, m1, a, b, d, seed, max_proposals, dtype):
@@ -289,12 +371,19 @@ def _wood_accepted_proposal(shape, m1, a, b, d, seed, max_proposals, dtype):
         ops.arange(per_round, dtype="int32"), (per_round,) + (1,) * len(shape)
     )
 
+    # Beta((m-1)/2, (m-1)/2): one float, or one per column.
+    if isinstance(m1, tuple):
+        concentration = tuple(0.5 * x for x in m1)
+        m1 = ops.convert_to_tensor(m1, dtype)
+    else:
+        concentration = 0.5 * m1
+
     def cond(counter, done, chosen):
         return ops.logical_not(ops.all(done))
 
     def body(counter, done, chosen):
         eps, u = _backend_random.beta_and_uniform(
-            proposal_shape, 0.5 * m1, key, counter, dtype
+            proposal_shape, concentration, key, counter, dtype
         )
         # 1 - (1 - b) eps = (1 - eps) + b eps keeps precision when eps -> 1.
         t = 2.0 * a * b / ((1.0 - eps) + b * eps)

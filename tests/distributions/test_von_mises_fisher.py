@@ -136,6 +136,62 @@ def test_sample_mean_resolves_one_percent_in_kappa(m, kappa):
     assert abs(score) < 4.0, (n, score)
 
 
+def test_sample_mean_per_column_when_dims_differ():
+    """One rejection loop for several ambient sizes (the shells of a product).
+
+    Column j draws w ~ vMF cosine on S^{m_j - 1}: its sample mean is checked
+    against A_m(kappa) (mpmath) with the power of the test above (a 1 %
+    error in kappa is at least 8 standard errors in every column).
+    """
+    cases = [(2, 2.0), (3, 5.0), (10, 10.0), (64, 100.0)]
+    n = max(
+        int(np.ceil((8.0 / (0.01 * k)) ** 2 / _mean_resultant_length(m, k)[1]))
+        for m, k in cases
+    )
+    dims = [m for m, _ in cases]
+    kappa = np.array([k for _, k in cases], "float32")
+
+    def draw(concentration):
+        return hops.sample_vmf_cosine((n, len(cases)), dims, concentration, seed=21)
+
+    if backend() == "jax":  # one compiled graph, not op-by-op dispatch
+        import jax
+
+        draw = jax.jit(draw)
+    w, one_minus_w = (to_numpy(t).astype(np.float64) for t in draw(kappa))
+    np.testing.assert_allclose(w + one_minus_w, 1.0, atol=1e-6)
+    for j, (m, k) in enumerate(cases):
+        a, slope = _mean_resultant_length(m, k)
+        score = (np.mean(w[:, j]) - a) / np.sqrt(slope / n)
+        assert abs(score) < 4.0, (m, k, score)
+    with pytest.raises(ValueError, match="one per entry of the last axis"):
+        hops.sample_vmf_cosine((4, 3), [2, 5], 1.0, seed=0)
+
+
+def test_corrected_gradient_per_column_when_dims_differ():
+    # d/dkappa E[mu^T z] = A_m'(kappa) in every column of a joint draw
+    # (dims 2, 3 (exact inversion), 5 and 10: the correction of each Wood
+    # column uses its own log C_m), to 4 standard errors, as above.
+    cases = [(2, 2.0), (3, 2.0), (5, 2.0), (10, 10.0)]
+    n = 200_000
+    dims = [m for m, _ in cases]
+
+    def corrected(k):
+        w, _, c = hops.sample_vmf_cosine(
+            (n, len(cases)), dims, k, seed=8, return_score_correction=True
+        )
+        return w + keras.ops.stop_gradient(w) * c
+
+    kappas = np.tile(np.array([k for _, k in cases]), (n, 1))
+    with float64():
+        _, (g,) = value_and_grad(corrected, kappas)
+    for j, (m, k) in enumerate(cases):
+        _, exact = _mean_resultant_length(m, k)
+        se = g[:, j].std() / np.sqrt(n)
+        assert abs(g[:, j].mean() - exact) < 4.0 * se, (m, k, g[:, j].mean() / exact)
+        assert 4.0 * se < 0.02 * exact
+
+
 def _one_minus_w_cdf(m, kappa):
     """CDF of y = 1 - mu^T z: density ~ exp(-kappa y) (y (2 - y))^((m-3)/2).
 
@@ -385,6 +441,35 @@ def test_product_of_shells():
     np.testing.assert_allclose(lp, ref_lp, rtol=1e-6)
     with pytest.raises(ValueError, match="dims"):
         hd.kl_divergence(q, hd.ProductHypersphericalUniform([2, 3]))
+
+
+def test_product_sample_draws_each_shell_from_its_vmf():
+    # The shells' cosines come from one joint draw: each shell's mean
+    # cosine mu_i^T z_i must still be its own A_m(kappa_i) (mpmath), its
+    # tangent part uniform around mu_i (zero mean), and the score
+    # correction the sum of the shells' (value 0).
+    rng = np.random.default_rng(4)
+    cases = [(2, 2.0), (3, 5.0), (10, 30.0), (5, 0.5)]
+    mus = [rng.normal(size=m) for m, _ in cases]
+    mus = [(mu / np.linalg.norm(mu)).astype("float32") for mu in mus]
+    q = hd.ProductVonMisesFisher(
+        [hd.VonMisesFisher(mu, k) for mu, (_, k) in zip(mus, cases)]
+    )
+    n = 40_000
+    z = to_numpy(q.sample((n,), seed=1)).astype(np.float64)
+    start = 0
+    for mu, (m, k) in zip(mus, cases):
+        zi = z[:, start : start + m]
+        start += m
+        np.testing.assert_allclose(np.linalg.norm(zi, axis=1), 1.0, atol=1e-5)
+        a, slope = _mean_resultant_length(m, k)
+        w = zi @ mu
+        assert abs(np.mean(w) - a) < 4.0 * np.sqrt(slope / n), (m, k)
+        tangent = zi - np.outer(w, mu)
+        assert np.all(np.abs(tangent.mean(axis=0)) < 4.0 * tangent.std(axis=0) / 200)
+    z, c = q.sample_with_score_correction((5,), seed=2)
+    assert tuple(z.shape) == (5, 20) and tuple(c.shape) == (5,)
+    np.testing.assert_array_equal(to_numpy(c), 0.0)
 
 
 @pytest.mark.parametrize(

@@ -378,6 +378,27 @@ def test_symmetric_beta_matches_scipy(c):
     assert np.var(t) == pytest.approx(0.25 / (2 * c + 1), rel=0.05)
 
 
+def test_symmetric_beta_with_one_concentration_per_column_matches_scipy():
+    # The shells of a product draw their proposals together: column j is
+    # Beta(c_j, c_j). KS against scipy per column (20,000 draws each).
+    columns = (0.5, 4.5, 1.0, 0.5, 31.5)
+    t = ops.convert_to_numpy(
+        hbeta.sample_symmetric_beta((20000, len(columns)), list(columns), seed=3)
+    ).astype(np.float64)
+    for j, c in enumerate(columns):
+        col = t[:, j][~np.isnan(t[:, j])]
+        assert len(col) >= 20000 - 3
+        assert np.all((col >= 0) & (col <= 1))
+        assert stats.kstest(col, stats.beta(c, c).cdf).pvalue > 1e-3, (j, c)
+        assert np.var(col) == pytest.approx(0.25 / (2 * c + 1), rel=0.05)
+    # The columns are independent draws, not copies of one another.
+    assert abs(np.corrcoef(t[:, 0], t[:, 3])[0, 1]) < 0.03
+    with pytest.raises(ValueError, match="one per entry of the last axis"):
+        hbeta.sample_symmetric_beta((4, 3), [0.5, 1.0], seed=0)
+    with pytest.raises(ValueError, match="`concentration` must be 1/2 or"):
+        hbeta.sample_symmetric_beta((4, 2), [0.5, 0.7], seed=0)
+
+
 def test_symmetric_beta_refuses_unsupported_concentrations():
     for c in (0.7, 0.0, -1.0, float("inf"), True, "2"):
         with pytest.raises(ValueError, match="`concentration` must be 1/2 or"):
