@@ -242,7 +242,61 @@ def section_svae(record):
     return out
 
 
+def section_product_zoo(record):
+    """The product-of-shells presets of the zoo (`zoo/publish.py --index`)."""
+    interim = [r["preset"] for r in record["rows"] if r["status"] == "interim"]
+    out = [
+        "#### ours (zoo presets: 004's protocol, one seed; "
+        f"{record['test_data']}, K={record['importance_samples']} importance "
+        "samples)",
+        "",
+        f"Command: `{record['command']}`; each preset's model card "
+        "(`zoo/<preset>/README.md`) gives its protocol, wall time and the "
+        "per-shell KL and concentration.",
+        "",
+    ]
+    if interim:
+        out += [
+            "**Interim rows** (still training, best weights so far): "
+            + ", ".join(f"`{name}`" for name in interim)
+            + ".",
+            "",
+        ]
+    header = ["composition (m = 41)", "preset", "epochs (best)"]
+    header += ["paper (quoted) LL", "ours LL", "paper (quoted) ELBO", "ours ELBO"]
+    header += ["ours KL per shell (mean kappa)"]
+    table = []
+    for r in record["rows"]:
+        paper = PAPER["product"].get(len(r["shell_dims"]), (None, None))
+        shells = r.get("shells")
+        kl = (
+            ", ".join(
+                f"{v:.2f} ({k:.1f})"
+                for v, k in zip(shells["kl"], shells["concentration_mean"])
+            )
+            if shells
+            else "-"
+        )
+        status = "" if r["status"] != "interim" else ", interim"
+        table.append(
+            [
+                r["composition"],
+                f"`{r['preset']}`",
+                f"{r['epochs']} ({r['best_epoch']}{status})",
+                _fmt(paper[0]),
+                _fmt(r["log_likelihood"]),
+                _fmt(paper[1]),
+                _fmt(r["elbo"]["elbo"]),
+                kl,
+            ]
+        )
+    out += [_table(header, table), ""]
+    return out
+
+
 def section_product(record):
+    if record.get("kind") == "zoo":
+        return section_product_zoo(record)
     label = ours_label(record)
     out = [f"#### {run_details(record)}", "", _run_line(record), ""]
     out.append(

@@ -94,3 +94,38 @@ def test_svae_rows_use_the_papers_latent_convention():
     for d in (2, 5, 10, 20, 40):
         assert svae_mnist.ambient_dim("svae", d) == d + 1
         assert svae_mnist.ambient_dim("beta_vae", d) == d
+
+
+def test_render_product_zoo_record(tmp_path):
+    # The record `zoo/publish.py --index` writes for the product presets:
+    # the paper's best row with as many shells beside ours (004 B.1, quoted:
+    # 2 shells LL -93.18, ELBO -98.72), the per-shell KL (mean kappa).
+    write_results = _module("write_results")
+    record = {
+        "kind": "zoo",
+        "claim": "product_svae",
+        "command": "python zoo/publish.py NAME; python zoo/publish.py --index",
+        "test_data": "the 10,000 statically binarized MNIST test images",
+        "importance_samples": 500,
+        "rows": [
+            {
+                "preset": "product_mnist_20_21",
+                "shell_dims": [20, 21],
+                "composition": "2 shells [20, 21]",
+                "status": "interim",
+                "epochs": 90,
+                "best_epoch": 88,
+                "log_likelihood": -94.5,
+                "elbo": {"elbo": -100.25},
+                "shells": {"kl": [1.5, 28.0], "concentration_mean": [8.25, 330.0]},
+            }
+        ],
+    }
+    (tmp_path / "product_svae_zoo.json").write_text(json.dumps(record))
+    text = write_results.render(tmp_path)
+    row = (
+        "| 2 shells [20, 21] | `product_mnist_20_21` | 90 (88, interim) | -93.18 | "
+        "-94.50 | -98.72 | -100.25 | 1.50 (8.2), 28.00 (330.0) |"
+    )
+    assert row in text
+    assert "**Interim rows**" in text and "K=500 importance samples" in text

@@ -135,6 +135,109 @@ def test_latent_description_follows_the_paper_convention(publish):
     assert "manifold dimension 39" in publish.latent_description(product)
 
 
+def _product_folder(tmp_path, publish):
+    recipe = {
+        "reproduces": "004 fixed ambient space 41, shells [20, 21]",
+        "model": "ProductSVAE",
+        "latent_dim": 41,
+        "model_kwargs": {"beta": 1.0, "shell_dims": [20, 21]},
+        "dataset": "binarized_mnist",
+        "binarization": "static",
+        "hidden": [256, 128],
+        "optimizer": {"name": "adam", "learning_rate": 0.001},
+        "batch_size": 64,
+        "max_epochs": 300,
+        "patience": 50,
+        "kl_warmup_epochs": 100,
+        "seed": 0,
+    }
+    folder = tmp_path / "product_mnist_20_21"
+    folder.mkdir()
+    _write(
+        folder / "metadata.json",
+        {
+            "class_name": "ProductSVAE",
+            "parameter_count": 471000,
+            "latent": publish.latent_description(recipe),
+            "recipe": recipe,
+            "training": {
+                "status": "early_stopped",
+                "epochs": 166,
+                "best_epoch": 117,
+                "epochs_without_improvement": 50,
+                "max_epochs": 300,
+                "patience": 50,
+                "train_seconds": 3600.0,
+                "eval_seconds": 360.0,
+                "backend": "jax",
+                "hardware": "2 CPU cores (x86_64), no GPU",
+            },
+            "library_version": "0.1.0",
+            "keras_version": "3.15.1",
+            "weights_sha256": "cd" * 32,
+        },
+    )
+    _write(
+        folder / "evaluation.json",
+        {
+            "num_examples": 10000,
+            "log_likelihood": {"value": -94.0, "num_importance_samples": 500},
+            "elbo": {"elbo": -99.5, "reconstruction": -70.0, "kl": 29.5},
+            "mse": 20.0,
+            "shells": {
+                "shell_dims": [20, 21],
+                "kl": [29.47, 0.031],
+                "kl_floor": [0.012, 0.011],
+                "concentration_mean": [150.25, 1.0],
+                "concentration_std": [20.5, 0.01],
+                "inactive_shells": [1],
+                "kl_threshold": 0.01,
+            },
+        },
+    )
+    (folder / "history.jsonl").write_text(
+        json.dumps({"epoch": 159, "val_loss": 86.0, "val_log_likelihood": -94.7}) + "\n"
+    )
+    return folder
+
+
+def test_card_of_a_product_preset(tmp_path, publish):
+    folder = _product_folder(tmp_path, publish)
+    publish.card("product_mnist_20_21", folder, "python -m keras_hsvae evaluate ...")
+    text = (folder / "README.md").read_text()
+    # 004 B.1, the better 2-shell row: LL -93.18, ELBO -98.72 (quoted);
+    # ours - paper = -94.00 + 93.18 = -0.82 and -99.50 + 98.72 = -0.78.
+    assert "| log-likelihood, K = 500 | -94.00 | -93.18 | -0.82 |" in text
+    assert "| ELBO (one posterior draw) | -99.50 | -98.72 | -0.78 |" in text
+    assert "mean over 3 seeds" in text
+    assert "statically binarized MNIST test split" in text
+    assert "over the first 100 epochs" in text
+    assert "validation" not in publish._test_set_line(
+        _read(folder)["recipe"], {"num_examples": 10000}
+    )
+    # One row per shell; shell 1 is listed as inactive.
+    assert "| 0 | 20 | 29.47 | 0.012 | 150.2 | 20.5 | yes |" in text
+    assert "| 1 | 21 | 0.03 | 0.011 | 1.0 | 0.0 | no |" in text
+
+
+def test_product_record_and_readme_row(tmp_path, publish, monkeypatch):
+    _product_folder(tmp_path, publish)
+    monkeypatch.setattr(publish, "ZOO_DIR", tmp_path)
+    record = publish.product_record(["product_mnist_20_21"])
+    (row,) = record["rows"]
+    assert row["composition"] == "2 shells [20, 21]"
+    assert row["shells"]["kl"] == [29.47, 0.031]
+    table = publish.product_readme_table(record)
+    assert (
+        "| `product_mnist_20_21` | [20, 21] | 166 (117) | -94.00 | -93.18 | "
+        "29.47, 0.03 | early_stopped |"
+    ) in table
+
+
+def _read(folder):
+    return json.loads((folder / "metadata.json").read_text())
+
+
 def _row(d, model, ll):
     return {"latent_dim": d, "model": model, "log_likelihood": ll}
 
