@@ -46,3 +46,12 @@ def test_prob_goes_through_log_prob():
     # prob = exp(log_prob): the base class's prob raises log_prob's error.
     with pytest.raises(NotImplementedError, match=r"`log_prob\(\)`"):
         Bare().prob([1.0, 0.0, 0.0])
+
+
+def test_unregistered_kl_names_both_types():
+    with pytest.raises(NotImplementedError) as info:
+        Bare().kl_divergence(Partial())
+    assert str(info.value).startswith(
+        "No KL divergence registered for q=Bare, p=Partial. Registered pairs: "
+    )
+    assert "(VonMisesFisher, HypersphericalUniform)" in str(info.value)

@@ -25,3 +25,10 @@ def test_smallest_positive_inputs_match_scipy(name):
         x.astype(np.float64)
     )
     np.testing.assert_allclose(got, want, rtol=1e-5)
+
+
+def test_log_sphere_area_default_dtype_and_value():
+    # |S^2| = 4 pi; float32 by default.
+    got = hsp.log_sphere_area(3)
+    assert keras.backend.standardize_dtype(got.dtype) == "float32"
+    np.testing.assert_allclose(float(got), np.log(4 * np.pi), rtol=1e-7)
