@@ -23,7 +23,9 @@ Algorithm (vectorized, fixed amount of work per element, no host callbacks):
     I_{mu-1} / I_mu = 2 mu / x + I_{mu+1} / I_mu, accumulating L.
 The derivative with respect to x is attached analytically (`with_gradient`):
 d/dx L_v = R_v, d/dx log I_v = R_v + v / x, d/dx R_v = 1 - R_v^2 - (2v+1) R_v / x.
-No derivative with respect to the order `v` is provided.
+No derivative with respect to the order `v` is provided. Outside the domain
+(v < 0; x < 0 for `log_bessel_iv` and `log_bessel_ive`, where I_v(x) is not
+real for non-integer v) the public functions return NaN, never a finite value.
 
 float16 and bfloat16 arguments are computed in float32 and the results rounded
 once (`_dtypes.py`): the series terms and the uniform-expansion polynomials
