@@ -61,11 +61,11 @@ def base_seed(seed_generator):
     return seed_generator.next()
 
 
-def beta_and_uniform(shape, concentration, seed, counter, dtype):
+def beta_and_uniform(shape, concentration, seed, counter, dtype, axis=-1):
     """Beta(c, c) and Uniform[0, 1) draws of `shape` for round `counter`.
 
     `concentration` is a Python float, or a tuple of them, one per entry of
-    the last axis of `shape` (see `sample_symmetric_beta`).
+    axis `axis` of `shape` (see `sample_symmetric_beta`).
 
     Independent across rounds and of each other; deterministic given
     (`seed`, `counter`).
@@ -87,7 +87,7 @@ def beta_and_uniform(shape, concentration, seed, counter, dtype):
         stream = TensorSeedStream(s)
         # An exhausted Gamma block (p < 1.1e-5) gives NaN, which Wood's test
         # rejects (comparisons with NaN are false): never accepted silently.
-        eps = sample_symmetric_beta(shape, concentration, dtype, stream)
+        eps = sample_symmetric_beta(shape, concentration, dtype, stream, axis)
         u = keras.random.uniform(shape, dtype=dtype, seed=stream)
         return eps, u
     if name == "jax":
@@ -97,14 +97,20 @@ def beta_and_uniform(shape, concentration, seed, counter, dtype):
         k1, k2 = jax.random.split(key)
         # `jax.random.beta` runs a Gamma rejection loop per element: 2-70x
         # slower on CPU than this vectorized draw (measured at c = 1/2..255).
-        eps = sample_symmetric_beta(shape, concentration, dtype, TensorSeedStream(k1))
+        eps = sample_symmetric_beta(
+            shape, concentration, dtype, TensorSeedStream(k1), axis
+        )
         return eps, jax.random.uniform(k2, shape, dtype)
     if name in ("torch", "numpy"):
         # Eager backends: the loop runs in Python, so plain ints are available.
         base = [int(v) for v in keras.ops.convert_to_numpy(seed)]
         offset = (base[0] * 1_000_003 + base[1] * 7919 + 3 * int(counter)) & 0x7FFFFFFF
         if isinstance(concentration, tuple):
-            concentration = keras.ops.convert_to_tensor(concentration, dtype)
+            along = [1] * len(shape)
+            along[axis] = len(concentration)
+            concentration = keras.ops.reshape(
+                keras.ops.convert_to_tensor(concentration, dtype), along
+            )
         eps = keras.random.beta(shape, concentration, concentration, dtype, offset)
         u = keras.random.uniform(shape, dtype=dtype, seed=offset + 1)
         return eps, u

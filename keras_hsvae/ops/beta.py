@@ -339,7 +339,7 @@ def _check_symmetric_concentration(concentration):
     return float(concentration)
 
 
-def sample_symmetric_beta(shape, concentration, dtype="float32", seed=None):
+def sample_symmetric_beta(shape, concentration, dtype="float32", seed=None, axis=-1):
     """Draw `t ~ Beta(c, c)` for a static `c` (1/2 or >= 1), without gradients.
 
     The proposal distribution of Wood's vMF sampler (`c = (m - 1) / 2`),
@@ -352,10 +352,11 @@ def sample_symmetric_beta(shape, concentration, dtype="float32", seed=None):
     Args:
         shape: tuple, output shape.
         concentration: Python float `c`, 1/2 or at least 1; or a list of
-            them, one per entry of the last axis of `shape` (the shells of a
+            them, one per entry of axis `axis` of `shape` (the shells of a
             product of vMFs draw their proposals together).
         dtype: float dtype of the result.
         seed: int, `keras.random.SeedGenerator` or None.
+        axis: the axis a list of concentrations runs along.
 
     Returns:
         Tensor of `shape`, no gradient.
@@ -371,17 +372,18 @@ def sample_symmetric_beta(shape, concentration, dtype="float32", seed=None):
     shape = tuple(shape)
     if isinstance(concentration, (list, tuple)):
         columns = tuple(_check_symmetric_concentration(c) for c in concentration)
-        if not shape or shape[-1] != len(columns):
+        if not -len(shape) <= axis < len(shape) or shape[axis] != len(columns):
             raise ValueError(
-                "A list of concentrations needs one per entry of the last axis. "
-                f"Received: concentration={list(concentration)}, shape={shape}"
+                "A list of concentrations needs one per entry of axis `axis`. "
+                f"Received: concentration={list(concentration)}, shape={shape}, "
+                f"axis={axis}"
             )
     else:
         columns = (_check_symmetric_concentration(concentration),)
     work = compute_dtype(dtype)
     seed = seed_generator(seed)
     if len(set(columns)) > 1:
-        t = _symmetric_beta_columns(shape, columns, work, seed)
+        t = _symmetric_beta_columns(shape, columns, axis, work, seed)
     elif columns[0] == 0.5:
         t = _symmetric_beta_half(shape, work, seed)
     else:
@@ -417,17 +419,19 @@ def _symmetric_beta_marsaglia_tsang(shape, c, dtype, seed):
     return ops.sigmoid(logit)
 
 
-def _symmetric_beta_columns(shape, columns, dtype, seed):
-    """Beta(c_j, c_j) in column j of the last axis: one draw for all columns."""
+def _symmetric_beta_columns(shape, columns, axis, dtype, seed):
+    """Beta(c_j, c_j) at index j of `axis`: one draw for all columns."""
     # Columns with c = 1/2 take the exact Z^2 draw; the others share one
     # Marsaglia-Tsang block with a per-column d (c = 1 stands in at the
     # half columns, whose values are then replaced).
+    along = [1] * len(shape)
+    along[axis] = len(columns)
     stand_in = [1.0 if c == 0.5 else c for c in columns]
-    c = ops.convert_to_tensor(stand_in, dtype)
+    c = ops.reshape(ops.convert_to_tensor(stand_in, dtype), along)
     t = _symmetric_beta_marsaglia_tsang(shape, c, dtype, seed)
     half = [c == 0.5 for c in columns]
     if any(half):
-        mask = ops.convert_to_tensor(half, "bool")
+        mask = ops.reshape(ops.convert_to_tensor(half, "bool"), along)
         t = ops.where(mask, _symmetric_beta_half(shape, dtype, seed), t)
     return t
 

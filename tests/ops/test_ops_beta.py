@@ -393,8 +393,14 @@ def test_symmetric_beta_with_one_concentration_per_column_matches_scipy():
         assert np.var(col) == pytest.approx(0.25 / (2 * c + 1), rel=0.05)
     # The columns are independent draws, not copies of one another.
     assert abs(np.corrcoef(t[:, 0], t[:, 3])[0, 1]) < 0.03
-    with pytest.raises(ValueError, match="one per entry of the last axis"):
+    with pytest.raises(ValueError, match="one per entry of axis `axis`"):
         hbeta.sample_symmetric_beta((4, 3), [0.5, 1.0], seed=0)
+    # Along another axis: row i is Beta(c_i, c_i).
+    rows = ops.convert_to_numpy(
+        hbeta.sample_symmetric_beta((2, 20000), [0.5, 31.5], seed=4, axis=0)
+    ).astype(np.float64)
+    assert stats.kstest(rows[0], stats.beta(0.5, 0.5).cdf).pvalue > 1e-3
+    assert stats.kstest(rows[1], stats.beta(31.5, 31.5).cdf).pvalue > 1e-3
     with pytest.raises(ValueError, match="`concentration` must be 1/2 or"):
         hbeta.sample_symmetric_beta((4, 2), [0.5, 0.7], seed=0)
 
