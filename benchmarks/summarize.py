@@ -169,6 +169,29 @@ def train_step():
     return "\n".join(lines)
 
 
+def _ours_vs_baseline_rows(runs, case):
+    """Rows `| backend | case | ours | baseline | ratio | first calls |`.
+
+    From `ours_s` / `baseline_s` results, followed by the runs' load averages.
+    """
+    lines = []
+    for run in runs:
+        backend = run["environment"]["backend"]
+        for row in run["rows"]:
+            lines.append(
+                f"| {backend} | {case(row)} "
+                f"| {1e3 * row['ours_s']:.2f} | {1e3 * row['baseline_s']:.2f} "
+                f"| {row['baseline_over_ours']:.2f} "
+                f"| {row['first_call_ours_s']:.2f} / "
+                f"{row['first_call_baseline_s']:.2f} |"
+            )
+    loads = ", ".join(
+        f"{run['environment']['backend']} {run['load_average_1_5_15'][0]:.1f}"
+        for run in runs
+    )
+    return lines + ["", f"1-minute load average at the end of each run: {loads}.", ""]
+
+
 def wood_proposal():
     runs = _backend_runs("wood_proposal")
     title = "## Wood's proposal Beta(c, c): `sample_symmetric_beta` vs the old draw"
@@ -188,21 +211,7 @@ def wood_proposal():
         "| first call ours / baseline (s) |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    for run in runs:
-        backend = run["environment"]["backend"]
-        for row in run["rows"]:
-            lines.append(
-                f"| {backend} | {row['c']:g} ({row['m']}) "
-                f"| {1e3 * row['ours_s']:.2f} | {1e3 * row['baseline_s']:.2f} "
-                f"| {row['baseline_over_ours']:.2f} "
-                f"| {row['first_call_ours_s']:.2f} / "
-                f"{row['first_call_baseline_s']:.2f} |"
-            )
-    loads = ", ".join(
-        f"{run['environment']['backend']} {run['load_average_1_5_15'][0]:.1f}"
-        for run in runs
-    )
-    lines += ["", f"1-minute load average at the end of each run: {loads}.", ""]
+    lines += _ours_vs_baseline_rows(runs, lambda row: f"{row['c']:g} ({row['m']})")
     return "\n".join(lines)
 
 
@@ -226,21 +235,9 @@ def product_sampling():
         "| first call joint / per shell (s) |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for run in runs:
-        backend = run["environment"]["backend"]
-        for row in run["rows"]:
-            lines.append(
-                f"| {backend} | {row['shell_dims']} | {row['batch']} "
-                f"| {1e3 * row['ours_s']:.2f} | {1e3 * row['baseline_s']:.2f} "
-                f"| {row['baseline_over_ours']:.2f} "
-                f"| {row['first_call_ours_s']:.2f} / "
-                f"{row['first_call_baseline_s']:.2f} |"
-            )
-    loads = ", ".join(
-        f"{run['environment']['backend']} {run['load_average_1_5_15'][0]:.1f}"
-        for run in runs
+    lines += _ours_vs_baseline_rows(
+        runs, lambda row: f"{row['shell_dims']} | {row['batch']}"
     )
-    lines += ["", f"1-minute load average at the end of each run: {loads}.", ""]
     return "\n".join(lines)
 
 

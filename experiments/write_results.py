@@ -242,6 +242,15 @@ def section_svae(record):
     return out
 
 
+def _shell_kl_cell(shells):
+    """`"KL_1 (kappa_1), KL_2 (kappa_2), ..."` of a product row, or "-"."""
+    if not shells:
+        return "-"
+    return ", ".join(
+        f"{v:.2f} ({k:.1f})" for v, k in zip(shells["kl"], shells["concentration_mean"])
+    )
+
+
 def section_product_zoo(record):
     """The product-of-shells presets of the zoo (`zoo/publish.py --index`)."""
     interim = [r["preset"] for r in record["rows"] if r["status"] == "interim"]
@@ -268,15 +277,7 @@ def section_product_zoo(record):
     table = []
     for r in record["rows"]:
         paper = PAPER["product"].get(len(r["shell_dims"]), (None, None))
-        shells = r.get("shells")
-        kl = (
-            ", ".join(
-                f"{v:.2f} ({k:.1f})"
-                for v, k in zip(shells["kl"], shells["concentration_mean"])
-            )
-            if shells
-            else "-"
-        )
+        kl = _shell_kl_cell(r.get("shells"))
         status = "" if r["status"] != "interim" else ", interim"
         table.append(
             [
@@ -312,15 +313,7 @@ def section_product(record):
     table = []
     for r in record["rows"]:
         paper = PAPER["product"].get(len(r["shell_dims"]), (None, None))
-        shells = r.get("shells")
-        kl = (
-            ", ".join(
-                f"{v:.2f} ({k:.1f})"
-                for v, k in zip(shells["kl"], shells["concentration_mean"])
-            )
-            if shells
-            else "-"
-        )
+        kl = _shell_kl_cell(r.get("shells"))
         table.append(
             [
                 r["composition"],

@@ -1017,6 +1017,22 @@ def _chunks(text, width=64):
     return pieces
 
 
+def _likelihood_row(training, results):
+    """The training summary and test likelihood of a binarized-MNIST preset."""
+    return {
+        "status": training["status"],
+        "epochs": training["epochs"],
+        "best_epoch": training["best_epoch"],
+        "train_hours": round(
+            (training["train_seconds"] + training["eval_seconds"]) / 3600, 2
+        ),
+        "backend": training["backend"],
+        "hardware": training["hardware"],
+        "log_likelihood": results["log_likelihood"]["value"],
+        "elbo": results["elbo"],
+    }
+
+
 def table1_record(names):
     """`experiments/results/svae_mnist_zoo.json`: the S-VAE Table 1 presets."""
     rows = []
@@ -1031,17 +1047,7 @@ def table1_record(names):
                 "preset": name,
                 "model": "S-VAE" if meta["class_name"] == "SVAE" else "N-VAE",
                 "latent_dim": int(name.rsplit("_d", 1)[1]),
-                "status": training["status"],
-                "epochs": training["epochs"],
-                "best_epoch": training["best_epoch"],
-                "train_hours": round(
-                    (training["train_seconds"] + training["eval_seconds"]) / 3600,
-                    2,
-                ),
-                "backend": training["backend"],
-                "hardware": training["hardware"],
-                "log_likelihood": results["log_likelihood"]["value"],
-                "elbo": results["elbo"],
+                **_likelihood_row(training, results),
                 "knn": results.get("knn", {}),
             }
         )
@@ -1076,18 +1082,8 @@ def product_record(names):
                     if len(shell_dims) > 1
                     else f"single {shell_dims}"
                 ),
-                "status": training["status"],
-                "epochs": training["epochs"],
-                "best_epoch": training["best_epoch"],
+                **_likelihood_row(training, results),
                 "max_epochs": training["max_epochs"],
-                "train_hours": round(
-                    (training["train_seconds"] + training["eval_seconds"]) / 3600,
-                    2,
-                ),
-                "backend": training["backend"],
-                "hardware": training["hardware"],
-                "log_likelihood": results["log_likelihood"]["value"],
-                "elbo": results["elbo"],
                 "shells": results.get("shells"),
             }
         )
