@@ -462,6 +462,7 @@ _flat.name = "flat_pixels"
 
 @slow_on_jax
 def test_evaluate_model_product_json_report():
+    keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
     # Grey levels, not binary: no duplicate inputs, so no exact distance ties.
     x_train = rng.random((40, 3, 2)).astype("float32")
@@ -489,7 +490,15 @@ def test_evaluate_model_product_json_report():
     z_train = keras.ops.convert_to_numpy(model.embed(x_train))
     z_test = keras.ops.convert_to_numpy(model.embed(x_test))
     expected = np.mean(_knn_reference(z_train, y_train, z_test, 5) == y_test)
-    assert report["knn"]["all_labels"] == pytest.approx(expected)
+    # The tiny model puts some latents almost on top of each other: where a
+    # test point's 5th and 6th neighbours are within rounding of each other,
+    # the expanded distance of `knn_predict` and the reference's exact one
+    # may pick different neighbours (seen in CI: 1 point of 30). Those points
+    # may disagree; every other point must agree.
+    dist = np.sort(np.linalg.norm(z_test[:, None] - z_train[None], axis=-1), axis=1)
+    near_ties = np.sum((dist[:, 5] - dist[:, 4]) < 1e-4 * (1.0 + dist[:, 4]))
+    gap = abs(report["knn"]["all_labels"] - expected)
+    assert gap <= near_ties / len(z_test) + 1e-12, (gap, near_ties)
     assert report["replica_angle"] == pytest.approx(evaluation.replica_angle(z_test))
     assert report["posterior_collapse"]["statistic"] == "posterior_mean"
     assert report["fid"]["self_fid"] == pytest.approx(
