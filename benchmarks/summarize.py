@@ -238,6 +238,12 @@ def product_sampling():
     lines += _ours_vs_baseline_rows(
         runs, lambda row: f"{row['shell_dims']} | {row['batch']}"
     )
+    lines += [
+        "The whole training step before and after the joint loop (ratio to "
+        "BetaVAE, idle machine): "
+        "[results/product_joint_loop/README.md](results/product_joint_loop/README.md).",
+        "",
+    ]
     return "\n".join(lines)
 
 
