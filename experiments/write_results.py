@@ -130,10 +130,28 @@ def table1_ordering(rows):
     return lines
 
 
+def _interim_note(rows):
+    """A line naming the interim zoo rows (still training), or nothing."""
+    interim = [r["preset"] for r in rows if r["status"] == "interim"]
+    if not interim:
+        return []
+    return [
+        "**Interim rows** (still training, best weights so far): "
+        + ", ".join(f"`{name}`" for name in interim)
+        + ".",
+        "",
+    ]
+
+
+def _epochs_cell(row):
+    """`"epochs (best epoch)"`, with `", interim"` for a run still training."""
+    status = "" if row["status"] != "interim" else ", interim"
+    return f"{row['epochs']} ({row['best_epoch']}{status})"
+
+
 def section_svae_zoo(record):
     """The Table 1 presets of the zoo (full-length runs, possibly interim)."""
     rows = sorted(record["rows"], key=lambda r: (r["latent_dim"], r["model"]))
-    interim = [r["preset"] for r in rows if r["status"] == "interim"]
     out = [
         "#### ours (zoo presets: full-length runs with early stopping; "
         f"{record['test_data']}, K={record['importance_samples']} importance "
@@ -145,13 +163,7 @@ def section_svae_zoo(record):
         "paper: mean of 10).",
         "",
     ]
-    if interim:
-        out += [
-            "**Interim rows** (still training, best weights so far): "
-            + ", ".join(f"`{name}`" for name in interim)
-            + ".",
-            "",
-        ]
+    out += _interim_note(rows)
     header = ["d", "model", "preset", "epochs (best)", "paper (quoted) LL"]
     header += ["ours LL", "ours - paper", "paper (quoted) ELBO", "ours ELBO"]
     table = []
@@ -159,13 +171,12 @@ def section_svae_zoo(record):
         paper = PAPER["svae_table1"].get(r["latent_dim"], {}).get(r["model"])
         paper = paper or (None, None)
         gap = None if paper[0] is None else r["log_likelihood"] - paper[0]
-        status = "" if r["status"] != "interim" else ", interim"
         table.append(
             [
                 r["latent_dim"],
                 r["model"],
                 f"`{r['preset']}`",
-                f"{r['epochs']} ({r['best_epoch']}{status})",
+                _epochs_cell(r),
                 _fmt(paper[0]),
                 _fmt(r["log_likelihood"]),
                 _fmt(gap),
@@ -253,7 +264,6 @@ def _shell_kl_cell(shells):
 
 def section_product_zoo(record):
     """The product-of-shells presets of the zoo (`zoo/publish.py --index`)."""
-    interim = [r["preset"] for r in record["rows"] if r["status"] == "interim"]
     out = [
         "#### ours (zoo presets: 004's protocol, one seed; "
         f"{record['test_data']}, K={record['importance_samples']} importance "
@@ -264,13 +274,7 @@ def section_product_zoo(record):
         "per-shell KL and concentration.",
         "",
     ]
-    if interim:
-        out += [
-            "**Interim rows** (still training, best weights so far): "
-            + ", ".join(f"`{name}`" for name in interim)
-            + ".",
-            "",
-        ]
+    out += _interim_note(record["rows"])
     header = ["composition (m = 41)", "preset", "epochs (best)"]
     header += ["paper (quoted) LL", "ours LL", "paper (quoted) ELBO", "ours ELBO"]
     header += ["ours KL per shell (mean kappa)"]
@@ -278,12 +282,11 @@ def section_product_zoo(record):
     for r in record["rows"]:
         paper = PAPER["product"].get(len(r["shell_dims"]), (None, None))
         kl = _shell_kl_cell(r.get("shells"))
-        status = "" if r["status"] != "interim" else ", interim"
         table.append(
             [
                 r["composition"],
                 f"`{r['preset']}`",
-                f"{r['epochs']} ({r['best_epoch']}{status})",
+                _epochs_cell(r),
                 _fmt(paper[0]),
                 _fmt(r["log_likelihood"]),
                 _fmt(paper[1]),
