@@ -186,8 +186,16 @@ class Posterior(keras.layers.Layer):
         return params, dist, kl_divergence(dist, self.prior(dist.dtype))
 
     def _sample(self, dist):
-        """`(z, c)`: a reparameterized sample and its score correction."""
-        z = dist.sample(seed=replica_seed(self.seed_generator))
+        """`(z, c)`: a reparameterized sample and its score correction.
+
+        `c` comes from `dist.sample_with_score_correction` when the layer
+        asks for it and the distribution has one (vMF, products of vMFs);
+        otherwise the sample is fully reparameterized and `c = 0`.
+        """
+        seed = replica_seed(self.seed_generator)
+        if self.score_correction and hasattr(dist, "sample_with_score_correction"):
+            return dist.sample_with_score_correction(seed=seed)
+        z = dist.sample(seed=seed)
         return z, ops.zeros_like(z[..., 0])
 
     def _mode(self, dist):

@@ -15,7 +15,6 @@ from keras_hsvae.layers.posteriors.base import (
     get_posterior,
     list_posteriors,
 )
-from keras_hsvae.ops._backend_distribute import replica_seed
 from keras_hsvae.ops.vmf import DEFAULT_MAX_PROPOSALS
 
 
@@ -177,11 +176,7 @@ class ProductPosterior(Posterior):
     def _sample(self, dist):
         if isinstance(dist, ProductVonMisesFisher):
             # All vMF shells: one rejection loop for the whole product.
-            seed = replica_seed(self.seed_generator)
-            if self.score_correction:
-                return dist.sample_with_score_correction(seed=seed)
-            z = dist.sample(seed=seed)
-            return z, ops.zeros_like(z[..., 0])
+            return super()._sample(dist)
         zs, corrections = zip(
             *(layer._sample(shell) for layer, shell in zip(self.shells, dist.shells))
         )

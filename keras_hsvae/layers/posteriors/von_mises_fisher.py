@@ -3,7 +3,6 @@
 from keras_hsvae.distributions.von_mises_fisher import VonMisesFisher
 from keras_hsvae.layers.posteriors.base import register_posterior
 from keras_hsvae.layers.posteriors.spherical import SphericalPosterior
-from keras_hsvae.ops._backend_distribute import replica_seed
 
 
 @register_posterior("vmf", spherical=True)
@@ -74,10 +73,3 @@ class VonMisesFisherPosterior(SphericalPosterior):
 
     def _distribution_kwargs(self):
         return {"max_proposals": self.max_proposals}
-
-    def _sample(self, dist):
-        if self.score_correction:
-            return dist.sample_with_score_correction(
-                seed=replica_seed(self.seed_generator)
-            )
-        return super()._sample(dist)
