@@ -53,6 +53,10 @@ from keras_hsvae.ops.special import lgamma, stirling_correction
 _UAE_MIN_ORDER = 24
 # Number of correction polynomials u_1..u_K kept in the uniform expansion.
 _UAE_TERMS = 10
+# Beyond this z = x / mu the uniform expansion avoids forming z^2 (overflow).
+_BIG_Z = 1e8
+# y / (1 + y) is 1 to rounding in float64 beyond this.
+_BIG_Y = 1e17
 # Power-series terms for 0F1 where x^2/4 <= mu + 1 (the k-th term <= 1/k!).
 _SERIES_TERMS = 26
 
@@ -160,11 +164,19 @@ def _uae(mu, x):
     where c(mu) is Stirling's correction: no large terms are subtracted.
     """
     z = x / mu
-    z2 = z * z
-    s = ops.sqrt(1.0 + z2)
+    # z^2 overflows for x above ~1e19 mu in float32 (~1e154 mu in float64):
+    # past z = 1e8, where 1 + z^2 rounds to z^2 in float64 already, s = z and
+    # the z^2 products below are formed from z / (1 + s), z t and log z.
+    big = z > _BIG_Z
+    # `where`, not `minimum`: Keras' PyTorch `minimum` returns float32 for
+    # float64 inputs.
+    zc = ops.where(big, ops.full_like(z, _BIG_Z), z)
+    z2 = zc * zc
+    s = ops.where(big, z, ops.sqrt(1.0 + z2))
     t = 1.0 / s
     # s - 1 without cancellation for small z.
-    s_minus_1 = z2 / (1.0 + s)
+    s_minus_1 = ops.where(big, z * (z / (1.0 + s)), z2 / (1.0 + s))
+    log1p_z2 = ops.where(big, 2.0 * ops.log(z), ops.log1p(z2))
     h = s_minus_1 - ops.log1p(0.5 * s_minus_1)
     inv_mu = 1.0 / mu
     total = ops.zeros_like(t)
@@ -177,13 +189,13 @@ def _uae(mu, x):
     log_sum = ops.log(total)
     # log Gamma(mu + 1) = (mu + 1/2) log mu - mu + log(2 pi) / 2 + c(mu).
     correction_gamma = stirling_correction(mu)
-    log_norm = mu * h - 0.25 * ops.log1p(z2) + log_sum + correction_gamma
+    log_norm = mu * h - 0.25 * log1p_z2 + log_sum + correction_gamma
     # L - x = mu (h - z) + ...; h - z = (s - z - 1) - log1p((s - 1)/2) and
     # s - z = 1 / (s + z) keeps precision for large z.
     s_minus_z_minus_1 = 1.0 / (s + z) - 1.0
     log_norm_minus_x = (
         mu * (s_minus_z_minus_1 - ops.log1p(0.5 * s_minus_1))
-        - 0.25 * ops.log1p(z2)
+        - 0.25 * log1p_z2
         + log_sum
         + correction_gamma
     )
@@ -201,7 +213,7 @@ def _uae(mu, x):
     log_ive = (
         mu * (1.0 / (s + z) - asinh_y)
         - 0.5 * ops.log(2.0 * math.pi * mu)
-        - 0.25 * ops.log1p(z2)
+        - 0.25 * log1p_z2
         + log_sum
     )
     # x^2 R' = mu^2 z^2 dR/dx = mu z^2 t / (1 + s) - z^2 F'(z), with the
@@ -212,11 +224,20 @@ def _uae(mu, x):
     # d/dz [z / (1 + s)] = t / (1 + s) exactly: no 1 - R^2 - (2v+1) R / x.
     d = dtotal / total
     d_prime = ddtotal / total - d * d
-    one_minus_t2 = z2 * t * t
+    zt = z * t
+    one_minus_t2 = ops.where(big, zt * zt, z2 * t * t)
     f_prime = t * t * (0.5 + t * d) * (2.0 * t * t - 1.0) - t * t * t * one_minus_t2 * (
         d + t * d_prime
     )
-    x2_ratio_prime = mu * z2 * t / (1.0 + s) - z2 * f_prime
+    # Large z: t^2 underflows, so z^2 F' = (z t)^2 F' / t^2.
+    f_prime_over_t2 = (0.5 + t * d) * (2.0 * t * t - 1.0) - t * one_minus_t2 * (
+        d + t * d_prime
+    )
+    x2_ratio_prime = ops.where(
+        big,
+        mu * zt * (z / (1.0 + s)) - zt * zt * f_prime_over_t2,
+        mu * z2 * t / (1.0 + s) - z2 * f_prime,
+    )
     return log_norm, log_norm_minus_x, ratio, one_minus_ratio, log_ive, x2_ratio_prime
 
 
@@ -281,16 +302,20 @@ def _bessel_parts(v, x):
     rec_p = p
     for step in range(_UAE_MIN_ORDER):
         k = mu - step
-        y = q * rec_rho / (k * (k + 1.0))
+        # q rho_k = (x / 4) (x rho_k) with x rho_k ~ 2 (k + 1) R_k: no x^2,
+        # which overflows float32 for x above ~1e19.
+        y = (x * rec_rho) / (k * (k + 1.0)) * (0.25 * x)
         denom = 2.0 * k + x - x * rec_omr
-        rec_p = x * x * (2.0 * k - rec_p) / (denom * denom)
+        x_over_denom = x / denom
+        rec_p = x_over_denom * x_over_denom * (2.0 * k - rec_p)
         # log I_{k-1} = log I_k - log R_{k-1}, R_{k-1} = (x / 2k) rho_{k-1}.
         rec_log_ive = rec_log_ive - (half_log_x - ops.log(k) - ops.log1p(y))
         rec_log = rec_log + ops.log1p(y)
         rec_log_mx = rec_log_mx + ops.log1p(y)
         rec_omr = (2.0 * k - x * rec_omr) / (2.0 * k + x - x * rec_omr)
         rec_rho = 1.0 / (1.0 + y)
-        rec_omrho = y / (1.0 + y)
+        # y / (1 + y), and 1 where y overflows (inf / inf at the largest x).
+        rec_omrho = ops.where(y < _BIG_Y, y / (1.0 + y), ops.ones_like(y))
     log_norm = ops.where(small_order, rec_log, log_norm)
     log_norm_mx = ops.where(small_order, rec_log_mx, log_norm_mx)
     rho = ops.where(small_order, rec_rho, rho)
@@ -340,7 +365,8 @@ def bessel_parts(v, x):
 
     Args:
         v: float tensor, order, `0 <= v` (tested up to 5000).
-        x: float tensor, argument, `0 <= x` (tested up to 1e7).
+        x: float tensor, argument, `0 <= x` (tested up to the largest
+            finite float: 3e38 in float32, 1e300 in float64).
 
     Returns:
         `BesselParts` in the dtype of `x`.
@@ -376,10 +402,11 @@ def log_bessel_iv_normalized(v, x):
 def log_bessel_iv(v, x):
     """Log of the modified Bessel function of the first kind, `log I_v(x)`.
 
-    Finite for x > 0 at every order in [0, 5000] and x up to 1e7 in float32 and
-    float64, where `I_v` itself overflows or underflows (float32 overflows for
-    x > ~88). At x = 0 it returns the exact limit: 0 for v = 0, -inf for v > 0.
-    The gradient with respect to `x` is the analytic `R_v(x) + v / x`.
+    Finite for x > 0 at every order in [0, 5000] and every finite x (tested
+    up to 3e38 in float32 and 1e300 in float64), where `I_v` itself overflows
+    or underflows (float32 overflows for x > ~88). At x = 0 it returns the
+    exact limit: 0 for v = 0, -inf for v > 0. The gradient with respect to
+    `x` is the analytic `R_v(x) + v / x`.
 
     Args:
         v: float tensor, the order `v >= 0` (no gradient is provided for it).
@@ -437,7 +464,8 @@ def bessel_iv_ratio(v, x):
 
     Equals the mean resultant length of a von Mises-Fisher distribution with
     `v = m/2 - 1` and concentration `x`. Accurate to a few ulps over orders in
-    [0, 5000] and x in [0, 1e7]; 0 at x = 0. Gradient attached analytically:
+    [0, 5000] and x in [0, 1e7] (and to the float32 tolerance of the tests
+    up to the largest finite x); 0 at x = 0. Gradient attached analytically:
     `1 - R^2 - (2 v + 1) R / x` (finite at x = 0, where it is 1 / (2 (v+1));
     formed without cancellation for large x).
 

@@ -119,7 +119,8 @@ def _prepare_vectors(z):
 def check_radius(radius):
     """Return `radius` as a float if it is a positive finite number."""
     message = f"`radius` must be a positive finite float. Received: radius={radius!r}"
-    if isinstance(radius, bool):
+    # float("1") would pass: a string is a mistake, not a radius.
+    if isinstance(radius, (bool, str, bytes)):
         raise ValueError(message)
     try:
         value = float(radius)

@@ -150,6 +150,7 @@ def test_degenerate_inputs_stay_finite():
         (lambda: Spherization(radius=-2), "radius=-2"),
         (lambda: Spherization(radius=float("nan")), "radius=nan"),
         (lambda: Spherization(radius="big"), "radius='big'"),
+        (lambda: Spherization(radius="1"), "radius='1'"),
     ],
 )
 def test_invalid_arguments_are_quoted(make, message):

@@ -162,6 +162,19 @@ def test_bad_arguments(kwargs, match):
         hl.VonMisesFisherPosterior(**kwargs)
 
 
+@pytest.mark.parametrize("name", sorted(LAYERS) + ["gaussian"])
+def test_built_layer_called_without_batch_axis_gives_one_line(name):
+    make = LAYERS.get(name, lambda: hl.GaussianPosterior(dim=5, seed=1))
+    layer = make()
+    layer(_features())  # built on (16, 8)
+    with pytest.raises(ValueError) as info:
+        layer(_features()[0])
+    message = str(info.value)
+    assert "\n" not in message.strip()
+    assert "expected min_ndim=2, found ndim=1" in message
+    assert layer.name in message
+
+
 def test_product_bad_arguments():
     with pytest.raises(ValueError, match="shell_dims"):
         hl.ProductVonMisesFisherPosterior([])

@@ -200,3 +200,57 @@ def test_ratio_and_kl_slopes_in_float32_up_to_kappa_1e7():
     k = np.array([3.0, 1e3, 1e7], "float32")
     _, (grad,) = value_and_grad(lambda t: hops.vmf_kl_to_uniform(2, t), k)
     np.testing.assert_allclose(grad, [_kappa_times_ratio_slope(2, b) for b in k], 1e-3)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_values_up_to_the_largest_finite_argument(dtype):
+    # Issue #10: x^2 overflowed past x ~ 1e19 in float32 (NaN values).
+    top = [1e19, 1e20, 1e25, 1e30, 3e38]
+    top += [1e100, 1e300] if dtype == "float64" else []
+    v, x = (
+        a.ravel().astype(dtype)
+        for a in np.meshgrid(ORDERS, [1e8, 1e12] + top, indexing="ij")
+    )
+    with _context(dtype):
+        log_iv_got = to_numpy(hops.log_bessel_iv(v, x)).astype(np.float64)
+        log_ive_got = to_numpy(hops.log_bessel_ive(v, x)).astype(np.float64)
+        ratio_got = to_numpy(hops.bessel_iv_ratio(v, x)).astype(np.float64)
+    log_iv_ref, log_ive_ref = [], []
+    for a, b in zip(v, x):
+        # log I_v(x) - x cancels ~log10(x) digits: work with that many more.
+        dps = 50 + int(math.log10(float(b)))
+        with mp.workdps(dps):
+            ref = log_iv(float(a), float(b), dps=dps)
+            log_iv_ref.append(float(ref))
+            log_ive_ref.append(float(ref - mp.mpf(float(b))))
+    log_iv_ref, log_ive_ref = np.array(log_iv_ref), np.array(log_ive_ref)
+    ratio_ref = np.array([float(iv_ratio(float(a), float(b))) for a, b in zip(v, x)])
+    tol_log, tol_ratio = TOL[dtype]
+    np.testing.assert_allclose(log_iv_got, log_iv_ref, rtol=tol_log)
+    err = np.abs(log_ive_got - log_ive_ref) / np.maximum(1.0, np.abs(log_ive_ref))
+    assert err.max() <= tol_log
+    np.testing.assert_allclose(ratio_got, ratio_ref, rtol=tol_ratio)
+
+
+def test_kl_slope_in_float32_up_to_the_largest_finite_kappa():
+    dims = [2, 3, 100, 4096]
+    kappas = [1e19, 1e25, 1e30, 1e37]
+    m, kappa = (a.ravel() for a in np.meshgrid(dims, kappas, indexing="ij"))
+    kappa = kappa.astype("float32")
+    for dim in dims:
+        k = kappa[m == dim]
+        value, (grad,) = value_and_grad(
+            lambda t, dim=dim: hops.vmf_kl_to_uniform(dim, t), k
+        )
+        assert np.all(np.isfinite(value))
+        ref = [_kappa_times_ratio_slope_at(dim, b, dps=120) for b in k]
+        np.testing.assert_allclose(grad, ref, rtol=1e-3)
+
+
+def _kappa_times_ratio_slope_at(m, kappa, dps):
+    """kappa A_m'(kappa) at `dps` digits: 1 - A ~ 1 / kappa cancels ~log10(kappa)."""
+    with mp.workdps(dps):
+        v = m / 2 - 1
+        x = float(kappa)
+        a = mp.exp(log_iv(v + 1, x, dps=dps) - log_iv(v, x, dps=dps))
+        return float(mp.mpf(float(kappa)) * (1 - a * a) - (m - 1) * a)

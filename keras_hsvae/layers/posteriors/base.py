@@ -130,6 +130,10 @@ class Posterior(keras.layers.Layer):
         if "return_score_correction" in kwargs:
             score_correction = kwargs.pop("return_score_correction")
         super().__init__(**kwargs)
+        # Checked by Keras before `call`: a built layer given one example
+        # without its batch axis gets one line, not the inner Dense's error
+        # wrapped in the call's argument dump.
+        self.input_spec = keras.InputSpec(min_ndim=2)
         self.dim = dim
         self.beta = check_beta(beta)
         inference = self.INFERENCE[0] if inference is None else inference
