@@ -125,6 +125,45 @@ def test_early_stopping_waits_for_the_warm_up(tmp_path, recipes):
     assert state["best_val_loss"] == min(r["val_loss"] for r in history)
 
 
+def test_log_likelihood_monitor_selects_the_best_evaluated_epoch(tmp_path, recipes):
+    runner = _runner()
+    recipe = json.loads(recipes.read_text())["tiny"]
+    recipe.update(
+        monitor="val_log_likelihood",
+        patience=3,
+        max_epochs=7,
+        kl_warmup_epochs=0,
+        preset_dir=None,
+    )
+    state_dir = tmp_path / "run"
+    runner.ZOO_DIR = tmp_path
+    runner.train_run("ll", recipe, state_dir, log=lambda line: None)
+    state = runner.read_state(state_dir)
+    history = runner.read_history(state_dir)
+    evaluated = [r for r in history if "val_log_likelihood" in r]
+    # `ll.every` = 2: epochs 1, 3, 5 (from 0) carry a log-likelihood.
+    assert [r["epoch"] for r in evaluated] == [
+        e for e in range(state["epoch"]) if (e + 1) % 2 == 0
+    ]
+    best = max(evaluated, key=lambda r: r["val_log_likelihood"])
+    assert state["best_epoch"] == best["epoch"]
+    assert state["best_score"] == -best["val_log_likelihood"]
+    assert state["best_val_loss"] == best["val_loss"]
+    if state["finished"] == "early_stopped":
+        assert state["epoch"] - 1 - state["best_epoch"] >= 3
+
+
+def test_criterion_of_each_monitor():
+    runner = _runner()
+    record = {"val_loss": 90.0, "val_log_likelihood": -95.5}
+    assert runner.criterion({}, record) == 90.0
+    monitor = {"monitor": "val_log_likelihood"}
+    assert runner.criterion(monitor, record) == 95.5
+    assert runner.criterion(monitor, {"val_loss": 90.0}) is None
+    with pytest.raises(ValueError, match="monitor"):
+        runner.criterion({"monitor": "elbo"}, record)
+
+
 def test_split_is_seeded_and_disjoint():
     runner = _runner()
     train, val = runner.split_train_validation(100, 20, seed=3)

@@ -221,6 +221,11 @@ def write_preset(name, interim, data_dir=None):
     model = train_zoo.build(recipe)
     model.set_weights(best_weights)
     train_zoo._set_kl_weight(model, train_zoo.kl_weight(recipe, recipe["max_epochs"]))
+    if state["best_epoch"] is None:
+        raise SystemExit(
+            f"{name}: no epoch selected yet (its criterion, {recipe['monitor']}, "
+            "has no value yet); train it longer before publishing."
+        )
     best = next(r for r in history if r["epoch"] == state["best_epoch"])
     generation = None
     if train_zoo.is_grey(recipe) and paper_of(recipe) == "001":
@@ -428,6 +433,30 @@ weights sha256 `{meta["weights_sha256"]}`.
 """
 
 
+def _criterion_name(recipe):
+    """What selected the weights, in a few words."""
+    if recipe.get("monitor") == "val_log_likelihood":
+        return "validation log-likelihood"
+    return "validation loss"
+
+
+def _criterion_text(recipe):
+    """What selected the weights, in full (the recipe's `monitor`), wrapped
+    as the card's protocol paragraph."""
+    if recipe.get("monitor") == "val_log_likelihood":
+        ll = recipe["ll"]
+        return (
+            "the validation log-likelihood (importance-sampled, the first "
+            f"{ll['examples']:,} validation images, K = {ll['samples']}, "
+            f"every {ll['every']} epochs); the weights are those of the best "
+            "epoch."
+        )
+    return (
+        "the validation loss\n  (reconstruction + KL at the posterior mode); "
+        "the weights are those of the\n  best epoch."
+    )
+
+
 def card(name, preset_dir, evaluate_command):
     """Step 4: the model card (README.md), from the files of the folder."""
     meta = _read_json(preset_dir / "metadata.json")
@@ -440,13 +469,13 @@ def card(name, preset_dir, evaluate_command):
     interim = training["status"] == "interim"
     status = (
         f"**Interim**: {training['epochs']} of at most {training['max_epochs']} "
-        f"epochs, best validation loss at epoch {training['best_epoch']} "
+        f"epochs, best {_criterion_name(recipe)} at epoch {training['best_epoch']} "
         f"({training['epochs_without_improvement']} epochs without improvement, "
         f"the look-ahead is {training['patience']}). The run is still training; "
         "the preset and this card are replaced when it ends."
         if interim
         else f"Finished ({training['status']}) after {training['epochs']} epochs; "
-        f"best validation loss at epoch {training['best_epoch']}."
+        f"best {_criterion_name(recipe)} at epoch {training['best_epoch']}."
     )
     gap = None if "log_likelihood" not in paper else ll - paper["log_likelihood"]
     table = [
@@ -563,10 +592,9 @@ def _data_protocol(recipe):
   {validation["binarization_seed"]}).
 - Optimisation: Adam {recipe["optimizer"]["learning_rate"]}, batch
   {recipe["batch_size"]}, at most {recipe["max_epochs"]} epochs, early stopping
-  with a look-ahead of {recipe["patience"]} epochs on the validation loss
-  (reconstruction + KL at the posterior mode); the weights are those of the
-  best epoch. Batch size, learning rate and epoch budget are our choice: the
-  paper's text available here does not give them."""
+  with a look-ahead of {recipe["patience"]} epochs on {_criterion_text(recipe)}
+  Batch size, learning rate and epoch budget are our choice: the paper's
+  text available here does not give them."""
     return f"""\
 - Data: statically binarized MNIST as distributed (Larochelle's `.amat`
   files): 50,000 training and 10,000 validation images, fixed pixels.
