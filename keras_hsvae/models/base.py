@@ -17,6 +17,7 @@ from keras import ops
 from keras_hsvae import presets
 from keras_hsvae._validation import check_beta, check_int, check_model, check_seed
 from keras_hsvae.callbacks import TerminateOnNonFiniteLoss
+from keras_hsvae.models._data_checks import checked_data, data_errors
 from keras_hsvae.models.likelihoods import get_likelihood
 from keras_hsvae.ops._backend_distribute import (
     check_fit_distribution,
@@ -179,11 +180,14 @@ class AutoEncoder(keras.Model):
         return super().compute_metrics(x, y, y_pred, sample_weight)
 
     def fit(self, x=None, y=None, *args, **kwargs):
-        """`keras.Model.fit`, after checking array data against the likelihood.
+        """`keras.Model.fit`, checking the data against the likelihood.
 
-        A numpy array is checked whole (range and finiteness: a Bernoulli
-        model refuses data outside [0, 1]); other inputs (datasets,
-        generators) are passed on as they are. A
+        Finiteness and range (a Bernoulli model refuses data outside [0, 1])
+        raise one `ValueError`: a numpy array is checked whole, a
+        `tf.data.Dataset` batch by batch as it is read, a
+        `keras.utils.PyDataset` or a generator by its first batch; other
+        inputs (a PyTorch `DataLoader`) are passed on unchecked. The checks
+        change nothing that is trained (no random state is touched). A
         `keras_hsvae.callbacks.TerminateOnNonFiniteLoss` is added to the
         callbacks: the first NaN or inf loss stops training with a
         `NonFiniteLossError` naming the non-finite terms. Raises a
@@ -194,8 +198,7 @@ class AutoEncoder(keras.Model):
         # One line instead of silent one-device training (PyTorch with a
         # distribution) or a failure deep in Keras (multi-worker TF).
         check_fit_distribution(self)
-        if isinstance(x, np.ndarray):
-            self._likelihood.check_data(x)
+        x = checked_data(x, self._likelihood)
         # Stop at the first non-finite loss with a line naming the terms.
         args = list(args)
         # `callbacks` is fit's sixth parameter (after batch_size, epochs, verbose).
@@ -205,8 +208,11 @@ class AutoEncoder(keras.Model):
             callbacks.append(TerminateOnNonFiniteLoss())
         if len(args) > 3:
             args.insert(3, callbacks)
+        else:
+            kwargs["callbacks"] = callbacks
+        # A dataset batch outside the likelihood's range: one line.
+        with data_errors(self._likelihood):
             return super().fit(x, y, *args, **kwargs)
-        return super().fit(x, y, *args, callbacks=callbacks, **kwargs)
 
     # -- user API -----------------------------------------------------------
     def _features(self, x):

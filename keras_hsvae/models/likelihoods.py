@@ -14,11 +14,18 @@ from keras import ops
 from keras_hsvae._validation import check_float
 from keras_hsvae.ops.sphere import row_max_abs
 
+NON_FINITE_DATA = (
+    "The training data contains NaN or Inf values; a single one turns every "
+    "weight into NaN. Remove or impute them first."
+)
+
 
 class Likelihood:
     """Base: `name`, `loss(x, decoded)`, `log_prob`, `mean`, `check_data`."""
 
     name = None
+    # The closed interval the data must lie in, or None (any finite value).
+    data_range = None
 
     def loss(self, x, decoded):
         """Per-example reconstruction term of the loss, shape `(batch,)`."""
@@ -38,13 +45,23 @@ class Likelihood:
 
     def check_data(self, x):
         """Raise `ValueError` when `x` (numpy) cannot come from this model."""
-        if np.issubdtype(np.asarray(x).dtype, np.floating) and not np.all(
-            np.isfinite(x)
-        ):
-            raise ValueError(
-                "The training data contains NaN or Inf values; a single one turns "
-                "every weight into NaN. Remove or impute them first."
-            )
+        x = np.asarray(x)
+        if np.issubdtype(x.dtype, np.floating) and not np.all(np.isfinite(x)):
+            raise ValueError(NON_FINITE_DATA)
+        if self.data_range is not None:
+            low, high = (float(x.min()), float(x.max())) if x.size else (0.0, 1.0)
+            if low < self.data_range[0] or high > self.data_range[1]:
+                raise ValueError(self.range_error(low, high))
+
+    def range_error(self, low=None, high=None):
+        """The message for data outside `data_range` (bounds if known)."""
+        first, last = self.data_range
+        seen = "" if low is None else f" Received: data in [{low:g}, {high:g}]."
+        return (
+            f"A {self.name.capitalize()} likelihood needs data in "
+            f"[{first:g}, {last:g}].{seen} Scale it (e.g. x / 255 for uint8 "
+            'images) or choose likelihood="gaussian".'
+        )
 
     def get_config(self):
         return {"name": self.name}
@@ -63,6 +80,7 @@ class Bernoulli(Likelihood):
     """
 
     name = "bernoulli"
+    data_range = (0.0, 1.0)
 
     def loss(self, x, decoded):
         x = ops.cast(x, decoded.dtype)
@@ -74,17 +92,6 @@ class Bernoulli(Likelihood):
 
     def mean(self, decoded):
         return ops.sigmoid(decoded)
-
-    def check_data(self, x):
-        super().check_data(x)
-        x = np.asarray(x)
-        low, high = (float(x.min()), float(x.max())) if x.size else (0.0, 1.0)
-        if low < 0 or high > 1:
-            raise ValueError(
-                "A Bernoulli likelihood needs data in [0, 1]. Received: data in "
-                f"[{low:g}, {high:g}]. Scale it (e.g. x / 255 for uint8 images) or "
-                'choose likelihood="gaussian".'
-            )
 
 
 class Gaussian(Likelihood):

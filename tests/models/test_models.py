@@ -233,3 +233,66 @@ def test_fit_refuses_arrays_a_bernoulli_model_cannot_see():
     x[1, 0, 0, 0] = np.nan
     with pytest.raises(ValueError, match="contains NaN or Inf values"):
         model.fit(x, epochs=1, verbose=0)
+
+
+def _generator(batches):
+    yield from batches
+
+
+class _Batches(keras.utils.PyDataset):
+    def __init__(self, batches):
+        super().__init__()
+        self.batches = batches
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __getitem__(self, index):
+        return self.batches[index]
+
+
+@pytest.mark.parametrize("kind", ["tf.data", "generator", "py_dataset"])
+def test_fit_refuses_batches_a_bernoulli_model_cannot_see(kind):
+    # Issue #10: datasets and generators were not checked at all.
+    tf = pytest.importorskip("tensorflow") if kind == "tf.data" else None
+
+    def wrap(x):
+        batches = [(x[:4],), (x[4:],)]
+        if kind == "tf.data":
+            return tf.data.Dataset.from_tensor_slices(x).batch(4)
+        if kind == "generator":
+            return _generator(batches)
+        return _Batches(batches)
+
+    x = _data(8)
+    model = _model("beta")
+    model.compile(optimizer="adam")
+    for bad, seen in ((x * 255, r"\[0, 255\]"), (2 * x - 1, r"\[-1, 1\]")):
+        with pytest.raises(ValueError, match=rf"in {seen}\. Scale it.*x / 255"):
+            model.fit(wrap(bad), epochs=1, verbose=0, shuffle=False)
+    nan = x.copy()
+    nan[1, 0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="contains NaN or Inf values"):
+        model.fit(wrap(nan), epochs=1, verbose=0, shuffle=False)
+    history = model.fit(wrap(x), epochs=1, steps_per_epoch=2, verbose=0, shuffle=False)
+    assert np.isfinite(history.history["loss"][-1])
+
+
+def test_dataset_check_passes_the_batches_on_unchanged():
+    tf = pytest.importorskip("tensorflow")
+    from keras_hsvae.models._data_checks import checked_data
+    from keras_hsvae.models.likelihoods import get_likelihood
+
+    x = _data(10)
+    y = np.arange(10, dtype="float32")
+
+    def dataset():  # each iteration of one shuffled dataset has a new order
+        return tf.data.Dataset.from_tensor_slices((x, y)).shuffle(10, seed=3).batch(4)
+
+    checked = checked_data(dataset(), get_likelihood("bernoulli"))
+    expected = [(a.numpy(), b.numpy()) for a, b in dataset()]
+    got = [(a.numpy(), b.numpy()) for a, b in checked]
+    assert len(got) == len(expected) == 3
+    for (ea, eb), (ga, gb) in zip(expected, got):
+        np.testing.assert_array_equal(ga, ea)
+        np.testing.assert_array_equal(gb, eb)
