@@ -7,7 +7,7 @@ from keras_hsvae.distributions.hyperspherical_uniform import HypersphericalUnifo
 from keras_hsvae.distributions.kl import kl_divergence, register_kl
 from keras_hsvae.distributions.von_mises_fisher import VonMisesFisher
 from keras_hsvae.ops.random import seed_generator
-from keras_hsvae.ops.vmf import sample_vmf_cosine
+from keras_hsvae.ops.vmf import sample_vmf_cosine, vmf_kl_to_uniform
 
 
 def _check_shells(shells, cls, name):
@@ -69,6 +69,22 @@ class _Product(Distribution):
             pieces.append(x[..., start : start + d])
             start += d
         return pieces
+
+    def kl_per_shell(self, p=None):
+        """Per-shell KLs to the uniform distributions, in one Bessel pass.
+
+        The values of one `kl_divergence` per shell (to rounding: 6e-7
+        relative in float32 on TensorFlow, equal on JAX and PyTorch): the
+        shells' concentrations go through `vmf_kl_to_uniform` together, one column
+        (and Bessel order) per shell, so a step runs one set of Bessel
+        operations instead of one per shell (thousands of small operations
+        each in PyTorch's eager mode).
+        """
+        if self._kl_per_shell is None:
+            kappas = ops.stack([shell._kappa_batch() for shell in self.shells], -1)
+            kl = vmf_kl_to_uniform(list(self.dims), kappas)
+            self._kl_per_shell = [kl[..., i] for i in range(len(self.shells))]
+        return list(self._kl_per_shell)
 
     def sample(self, sample_shape=(), seed=None):
         """Concatenated draws of every shell: `sample_shape + batch + (sum m_i,)`."""
@@ -198,6 +214,22 @@ class ProductVonMisesFisher(ProductSpherical):
 
     def __init__(self, shells, name="ProductVonMisesFisher"):
         super().__init__(shells, name)
+
+    def kl_per_shell(self, p=None):
+        """Per-shell KLs to the uniform distributions, in one Bessel pass.
+
+        The values of one `kl_divergence` per shell (to rounding: 6e-7
+        relative in float32 on TensorFlow, equal on JAX and PyTorch): the
+        shells' concentrations go through `vmf_kl_to_uniform` together, one column
+        (and Bessel order) per shell, so a step runs one set of Bessel
+        operations instead of one per shell (thousands of small operations
+        each in PyTorch's eager mode).
+        """
+        if self._kl_per_shell is None:
+            kappas = ops.stack([shell._kappa_batch() for shell in self.shells], -1)
+            kl = vmf_kl_to_uniform(list(self.dims), kappas)
+            self._kl_per_shell = [kl[..., i] for i in range(len(self.shells))]
+        return list(self._kl_per_shell)
 
     def sample(self, sample_shape=(), seed=None):
         """Concatenated draws of every shell: `sample_shape + batch + (sum m_i,)`.

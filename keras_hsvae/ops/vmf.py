@@ -95,7 +95,11 @@ def vmf_kl_to_uniform(dim, kappa):
     Derivative attached analytically: `d KL / d kappa = kappa A_m'(kappa)`.
 
     Args:
-        dim: int >= 2, the ambient dimension m.
+        dim: int >= 2, the ambient dimension m; or a list of them, one per
+            entry of the last axis of `kappa` (the shells of a product of
+            vMFs, evaluated in one pass: the values of one call per shell, to
+            rounding, with one set of Bessel operations instead of one per
+            shell).
         kappa: float tensor, concentration >= 0.
 
     Example:
@@ -103,10 +107,16 @@ def vmf_kl_to_uniform(dim, kappa):
     >>> from keras_hsvae import ops as hops
     >>> float(hops.vmf_kl_to_uniform(10, 0.0))
     0.0
+    >>> [round(float(k), 4) for k in hops.vmf_kl_to_uniform([3, 10], [2.0, 2.0])]
+    [0.4794, 0.1906]
     """
-    dim = check_sphere_dim(dim)
     kappa, dtype = _kappa(kappa)
-    v = _order(dim, kappa)
+    if isinstance(dim, (list, tuple)):
+        dims = _column_dims([check_sphere_dim(d) for d in dim], tuple(ops.shape(kappa)))
+        # One Bessel order per column: 0.5 m - 1 for each shell.
+        v = ops.convert_to_tensor([0.5 * d - 1.0 for d in dims], kappa.dtype)
+    else:
+        v = _order(check_sphere_dim(dim), kappa)
     parts = bessel_parts(v, kappa)
     # kappa <= v + 1: KL = kappa^2 (R / kappa) - L; both terms are O(kappa^2)
     # there and of a 2:1 ratio, so nothing cancels as kappa -> 0.
