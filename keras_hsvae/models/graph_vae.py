@@ -22,9 +22,13 @@ from keras_hsvae import presets
 from keras_hsvae._validation import check_beta, check_int, check_seed
 from keras_hsvae.layers.graph_convolution import GraphConvolution
 from keras_hsvae.layers.posteriors import get_posterior, list_posteriors
+from keras_hsvae.layers.posteriors.gaussian import GaussianPosterior
 from keras_hsvae.models.base import _PresetsDescriptor
 from keras_hsvae.ops._backend_distribute import scale_loss_for_replicas
+from keras_hsvae.ops.gaussian import gaussian_kl_to_standard_normal
 from keras_hsvae.ops.graph import normalize_adjacency, sparse_normalized_adjacency
+
+HEADS = ("dense", "kipf")
 
 
 def graph_inputs(features, adjacency):
@@ -117,6 +121,31 @@ def weighted_edge_cross_entropy(target, logits):
     return norm * ops.mean(per_entry, axis=(-2, -1))
 
 
+class _LogScaleGaussianPosterior(GaussianPosterior):
+    """The Gaussian heads of Kipf & Welling's VGAE: `sigma = exp(head)`.
+
+    Their `gae` code reads the scale head as `log sigma`;
+    `GaussianPosterior` reads it through a softplus. Only that reading
+    differs: the distribution, the sampler and the KL are the parent's.
+    Not registered: `GraphVAE(heads="kipf")` builds it.
+    """
+
+    def parameters(self, features):
+        mean, log_scale = self._heads(features)
+        return {"mean": mean, "stddev": ops.exp(log_scale)}
+
+    def _distribution_and_kl(self, features):
+        mean, log_scale = self._heads(features)
+        params = {"mean": mean, "stddev": ops.exp(log_scale)}
+        # Half precision loses the KL's small differences: float32 at least.
+        dtype = "float32" if mean.dtype in ("float16", "bfloat16") else mean.dtype
+        # log sigma^2 = 2 log sigma, exactly: nothing to underflow.
+        kl = gaussian_kl_to_standard_normal(
+            ops.cast(mean, dtype), 2.0 * ops.cast(log_scale, dtype)
+        )
+        return params, self.distribution_from(params), kl
+
+
 def _unpack(inputs):
     if isinstance(inputs, dict):
         return inputs["features"], inputs["adjacency"]
@@ -151,6 +180,13 @@ class GraphVAE(keras.Model):
         dropout: float in [0, 1), dropout on the inputs of both graph
             convolutions in training (0 in Kipf & Welling's link
             prediction).
+        heads: how the posterior's dense heads (the second GCN layer)
+            read the node features. `"dense"` (default): the posterior's
+            own heads, with a bias (a Gaussian's scale is
+            `softplus(head)`). `"kipf"`: as in Kipf & Welling's `gae`
+            code: no bias in the heads and a Gaussian's scale is
+            `exp(head)` (the head is `log sigma`); a spherical posterior
+            keeps its concentration `softplus(head) + offset`.
         seed: int or None, seeds the posterior's sampler and the dropout.
         **kwargs: base `keras.Model` arguments (`name`, `dtype`, ...).
 
@@ -187,6 +223,7 @@ class GraphVAE(keras.Model):
         posterior=None,
         beta=1.0,
         dropout=0.0,
+        heads="dense",
         seed=None,
         **kwargs,
     ):
@@ -205,6 +242,11 @@ class GraphVAE(keras.Model):
                 f"Received: posterior={posterior!r}"
             )
         self.posterior_name = posterior
+        if heads not in HEADS:
+            raise ValueError(
+                f"`heads` must be one of {list(HEADS)}. Received: heads={heads!r}"
+            )
+        self.heads = heads
         self.hidden = GraphConvolution(
             self.hidden_dim,
             activation="relu",
@@ -221,14 +263,27 @@ class GraphVAE(keras.Model):
             dtype=self.dtype_policy,
             name="propagation",
         )
-        self.posterior = get_posterior(
-            posterior,
+        posterior_kwargs = dict(
             dim=self.latent_dim,
             beta=self.beta,
             seed=self.seed,
             dtype=self.dtype_policy,
             name="posterior",
         )
+        if heads == "kipf" and posterior == "gaussian":
+            self.posterior = _LogScaleGaussianPosterior(**posterior_kwargs)
+        else:
+            self.posterior = get_posterior(posterior, **posterior_kwargs)
+        if heads == "kipf":
+            # Kipf & Welling's second GCN layer has no bias: nor have the
+            # heads that compute it (set before they are built).
+            dense = [
+                layer
+                for layer in self.posterior._flatten_layers(include_self=False)
+                if isinstance(layer, keras.layers.Dense)
+            ]
+            for layer in dense:
+                layer.use_bias = False
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
         logged = ("kl",) + tuple(self.posterior.TERMS)
         self.term_trackers = [keras.metrics.Mean(name=name) for name in logged]
@@ -349,6 +404,7 @@ class GraphVAE(keras.Model):
                 "posterior": self.posterior_name,
                 "beta": self.beta,
                 "dropout": self.dropout,
+                "heads": self.heads,
                 "seed": self.seed,
             }
         )

@@ -121,6 +121,40 @@ def test_config_round_trip_and_preset(tmp_path):
     np.testing.assert_array_equal(_np(restored.embed(inputs)), _np(model.embed(inputs)))
 
 
+@pytest.mark.parametrize("cls", [NVGAE, SVGAE])
+def test_kipf_heads(cls, tmp_path):
+    """heads="kipf": no bias in the heads; a Gaussian's scale is exp(head)."""
+    x, a = _graph()
+    inputs, target = graph_inputs(x, a), reconstruction_target(a)
+    model = cls(F, 3, 8, heads="kipf", seed=0)
+    model.build()
+    assert not [w for w in model.weights if w.path.endswith("bias")]
+    default = cls(F, 3, 8, seed=0)
+    default.build()
+    assert default.heads == "dense"
+    assert len([w for w in default.weights if w.path.endswith("bias")]) == 2
+    h = _np(model.node_features(inputs))[0]
+    params = {k: _np(v)[0] for k, v in model.encode(inputs).items()}
+    if cls is NVGAE:
+        mean = h @ _np(model.posterior.mean_dense.kernel)
+        log_scale = h @ _np(model.posterior.scale_dense.kernel)
+        np.testing.assert_allclose(params["mean"], mean, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(params["stddev"], np.exp(log_scale), rtol=1e-5)
+        # Closed-form KL(N(mu, sigma^2) || N(0, I)), summed over the latent.
+        kl = 0.5 * np.sum(mean**2 + np.exp(2 * log_scale) - 1 - 2 * log_scale, -1)
+        got = _np(model.posterior.kl(model.node_features(inputs)))[0]
+        np.testing.assert_allclose(got, kl, rtol=1e-4, atol=1e-6)
+    model.compile(optimizer=keras.optimizers.Adam(0.05), jit_compile=False)
+    history = model.fit(inputs, target, epochs=2, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+    clone = cls.from_config(model.get_config())
+    assert clone.get_config() == model.get_config()
+    assert clone.heads == "kipf"
+    presets.save_to_preset(model, tmp_path / "g")
+    restored = presets.load_preset(tmp_path / "g", expected_class=GraphVAE)
+    np.testing.assert_array_equal(_np(restored.embed(inputs)), _np(model.embed(inputs)))
+
+
 def test_validation():
     with pytest.raises(ValueError, match="posterior"):
         SVGAE(F, 3, posterior="gaussian")
@@ -128,6 +162,8 @@ def test_validation():
         NVGAE(F, 3, posterior="vmf")
     with pytest.raises(ValueError, match="input_dim"):
         NVGAE(0, 3)
+    with pytest.raises(ValueError, match="heads"):
+        NVGAE(F, 3, heads="gae")
     x, a = _graph()
     model = NVGAE(F, 3, 8)
     model.compile(optimizer="adam")
