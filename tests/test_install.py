@@ -39,6 +39,7 @@ _ALLOWED = {
     ("ops/_backend_distribute.py", "tensorflow"),
     ("training/distribute.py", "tensorflow"),  # distribute="mirrored" only
     ("ops/graph.py", "tensorflow"),  # sparse adjacency on the TF backend only
+    ("models/_data_checks.py", "tensorflow"),  # only given a tf.data.Dataset
 }
 
 _CHILD = """

@@ -89,7 +89,7 @@ def _checked_generator(generator, likelihood):
 
 
 def _checked_tf_dataset(dataset, likelihood):
-    import tensorflow as tf
+    import tensorflow as tf  # reached only with a tf.data.Dataset in hand
 
     def check(*element):
         x = element[0]
