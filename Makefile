@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PINNED := "tensorflow-cpu==2.21.*" "keras==3.15.*" "tensorflow-probability==0.25.*" \
 	"tensorflow-datasets==4.9.*" importlib_resources "numpy>=1.26,<2.5" \
 	"matplotlib==3.11.*" "scikit-learn==1.9.*" "scipy==1.17.*"
-TEST_PINNED := "jax[cpu]==0.10.*" "torch==2.13.0" "pytest>=8" "pytest-xdist==3.*" \
+TEST_PINNED := "jax[cpu]==0.10.1" "jaxlib==0.10.1" "torch==2.13.0" "pytest>=8" "pytest-xdist==3.*" \
 	mpmath hypothesis "ruff==0.17.*"
 # The mutation check (`make mutation`, docs/MUTATION.md): not part of CI.
 MUTATION_PINNED := "mutmut==3.8.1"

@@ -11,7 +11,10 @@ from keras_hsvae import (
     samplers,
     training,
 )
+from keras_hsvae._jax_check import warn_if_miscompiling as _warn_if_miscompiling
 from keras_hsvae.presets import load_preset as from_preset
+
+_warn_if_miscompiling()
 
 __version__ = "0.1.0"
 
