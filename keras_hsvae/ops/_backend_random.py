@@ -56,6 +56,30 @@ class TensorSeedStream(keras.random.SeedGenerator):
         return keras.ops.add(self._seed, step)
 
 
+def as_seed_tensor(seed):
+    """A `TensorSeedStream` of a backend seed tensor; ValueError if it is not one.
+
+    A seed tensor is an integer tensor of shape (2,) (Keras' own seeds; on
+    JAX a legacy `PRNGKey`), or a typed JAX key (`jax.random.key`), whose
+    two words are taken.
+    """
+    if backend.backend() == "jax":
+        import jax
+
+        if jax.dtypes.issubdtype(seed.dtype, jax.dtypes.prng_key):
+            seed = jax.random.key_data(seed)
+    dtype = keras.backend.standardize_dtype(seed.dtype)
+    if tuple(seed.shape) != (2,) or "int" not in dtype:
+        raise ValueError(
+            "A seed tensor must hold two integers (shape (2,), like "
+            "`jax.random.PRNGKey(0)`). Received: seed with shape "
+            f"{tuple(seed.shape)} and dtype {dtype}"
+        )
+    from keras.src.random.seed_generator import draw_seed
+
+    return TensorSeedStream(keras.ops.cast(seed, draw_seed(0).dtype))
+
+
 def base_seed(seed_generator):
     """Draw one base seed tensor (shape (2,)) from a `SeedGenerator`."""
     return seed_generator.next()

@@ -5,7 +5,7 @@ import numbers
 import keras
 
 from keras_hsvae._validation import check_int, is_integer, is_seed
-from keras_hsvae.ops._backend_random import IntSeedStream
+from keras_hsvae.ops._backend_random import IntSeedStream, as_seed_tensor
 from keras_hsvae.ops._dtypes import cast_back, compute_dtype
 from keras_hsvae.ops.sphere import rescale_to_radius
 
@@ -75,17 +75,26 @@ def seed_generator(seed):
 
 
 def check_seed_argument(seed):
-    """`seed` if it is None, a `SeedGenerator` or an int >= 0 (as an int).
+    """`seed` as None, a `SeedGenerator` or an int >= 0.
 
-    Ints outside [0, 2**32) are refused on every backend: JAX keeps seeds
-    as uint32 (an `OverflowError` there, a valid draw on TensorFlow and
-    PyTorch).
+    Accepted: None, an int in [0, 2**32), a `keras.random.SeedGenerator`,
+    or a seed tensor of the backend: an integer tensor of shape (2,), such
+    as `jax.random.PRNGKey(0)` (a typed `jax.random.key` too), traced or
+    not, so a draw can be compiled with the seed as an argument. A seed
+    tensor comes back as a stream of seeds `seed + [0, k]`, as a
+    `SeedGenerator` advances (`seed=5` and the tensor `[5, 0]` draw the
+    same). Ints outside [0, 2**32) are refused on every backend: JAX keeps
+    seeds as uint32 (an `OverflowError` there, a valid draw on TensorFlow
+    and PyTorch).
     """
     if seed is None or isinstance(seed, keras.random.SeedGenerator):
         return seed
+    if keras.ops.is_tensor(seed):
+        return as_seed_tensor(seed)
     if not is_seed(seed):
         raise ValueError(
             "`seed` must be an int >= 0 (and < 2**32), a "
-            f"`keras.random.SeedGenerator` or None. Received: seed={seed!r}"
+            "`keras.random.SeedGenerator`, a seed tensor of shape (2,) or "
+            f"None. Received: seed={seed!r}"
         )
     return int(seed)

@@ -6,7 +6,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_hsvae._validation import check_int, is_seed
+from keras_hsvae._validation import check_int
+from keras_hsvae.ops.random import check_seed_argument
 from keras_hsvae.ops.sae import check_radius
 
 # Largest concentration a fitted vMF sampler uses. The MLE is +inf when all
@@ -53,21 +54,13 @@ def _check_n(n):
 
 
 def _check_seed(seed):
-    """`seed` unchanged if it is an int, a `SeedGenerator` or None.
+    """`seed` for samplers that make a single draw (`check_seed_argument`).
 
-    For samplers that make a single draw: an int goes to `keras.random` as
-    is (no `SeedGenerator` is created, so it also works inside
-    `tf.function`, and the draw equals the model's own prior draw).
+    An int goes to `keras.random` as is (no `SeedGenerator` is created, so
+    it also works inside `tf.function`, and the draw equals the model's own
+    prior draw).
     """
-    if seed is None or isinstance(seed, keras.random.SeedGenerator):
-        return seed
-    # Outside [0, 2**32): JAX's uint32 seeds overflow (refused everywhere).
-    if not is_seed(seed):
-        raise ValueError(
-            "`seed` must be an int >= 0 (and < 2**32), a "
-            f"`keras.random.SeedGenerator` or None. Received: seed={seed!r}"
-        )
-    return int(seed)
+    return check_seed_argument(seed)
 
 
 def _check_dim(dim, minimum, name="dim"):
