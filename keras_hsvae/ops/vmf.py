@@ -23,6 +23,7 @@ from keras import backend, ops
 
 from keras_hsvae._validation import check_sphere_dim
 from keras_hsvae.ops import _backend_random
+from keras_hsvae.ops._backend_compile import compile_once_per_shape
 from keras_hsvae.ops._dtypes import cast_back, finfo, upcast
 from keras_hsvae.ops._gradient import with_gradient
 from keras_hsvae.ops.bessel import bessel_iv_ratio, bessel_parts
@@ -372,11 +373,22 @@ def _wood_accepted_proposal(shape, m1, a, b, d, seed, max_proposals, dtype):
     The expected number of rounds is about 1 + log(batch) / (4 log(1/0.35)).
     Elements never accepted come back with `found = False`.
     """
-    per_round = min(_PROPOSALS_PER_ROUND, max_proposals)
-    rounds = -(-max_proposals // per_round)
     if seed is None:
         seed = keras.random.SeedGenerator()
     key = _backend_random.base_seed(seed)
+    return _wood_loop(shape, m1, a, b, d, key, max_proposals, dtype)
+
+
+def _wood_rounds(shape, m1, a, b, d, key, max_proposals, dtype):
+    """The rejection loop of `_wood_accepted_proposal`, a function of tensors.
+
+    Only `a`, `b`, `d` and the base seed `key` are tensors, so on JAX it is
+    compiled once per shape and per value of the Python arguments: eager
+    calls would otherwise trace and compile a fresh `while` loop each time
+    (Keras builds new closures per call), 1-7 s per call on these CPUs.
+    """
+    per_round = min(_PROPOSALS_PER_ROUND, max_proposals)
+    rounds = -(-max_proposals // per_round)
     proposal_shape = (per_round,) + shape
     order = ops.reshape(
         ops.arange(per_round, dtype="int32"), (per_round,) + (1,) * len(shape)
@@ -418,6 +430,9 @@ def _wood_accepted_proposal(shape, m1, a, b, d, seed, max_proposals, dtype):
     )
     _, done, chosen = ops.while_loop(cond, body, init, maximum_iterations=rounds)
     return ops.stop_gradient(chosen), done
+
+
+_wood_loop = compile_once_per_shape(_wood_rounds, static_argnums=(0, 1, 6, 7))
 
 
 # Newton steps of `vmf_concentration_mle`. From Banerjee's start the relative
