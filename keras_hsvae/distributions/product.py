@@ -70,22 +70,6 @@ class _Product(Distribution):
             start += d
         return pieces
 
-    def kl_per_shell(self, p=None):
-        """Per-shell KLs to the uniform distributions, in one Bessel pass.
-
-        The values of one `kl_divergence` per shell (to rounding: 6e-7
-        relative in float32 on TensorFlow, equal on JAX and PyTorch): the
-        shells' concentrations go through `vmf_kl_to_uniform` together, one column
-        (and Bessel order) per shell, so a step runs one set of Bessel
-        operations instead of one per shell (thousands of small operations
-        each in PyTorch's eager mode).
-        """
-        if self._kl_per_shell is None:
-            kappas = ops.stack([shell._kappa_batch() for shell in self.shells], -1)
-            kl = vmf_kl_to_uniform(list(self.dims), kappas)
-            self._kl_per_shell = [kl[..., i] for i in range(len(self.shells))]
-        return list(self._kl_per_shell)
-
     def sample(self, sample_shape=(), seed=None):
         """Concatenated draws of every shell: `sample_shape + batch + (sum m_i,)`."""
         self._check_supported("sample")
