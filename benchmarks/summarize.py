@@ -162,7 +162,7 @@ def train_step():
     cpus = runs[0]["environment"]["cpu_count"]
     lines += [
         "",
-        f"{cpus} CPUs shared with other jobs; 1-minute load average at the end "
+        f"{cpus} CPUs; 1-minute load average at the end "
         f"of each run: {loads}. Backends without a results file were not run.",
         "",
     ]
