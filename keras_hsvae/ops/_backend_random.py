@@ -56,7 +56,7 @@ class TensorSeedStream(keras.random.SeedGenerator):
         return keras.ops.add(self._seed, step)
 
 
-def as_seed_tensor(seed):
+def tensor_seed_stream(seed):
     """A `TensorSeedStream` of a backend seed tensor; ValueError if it is not one.
 
     A seed tensor is an integer tensor of shape (2,) (Keras' own seeds; on

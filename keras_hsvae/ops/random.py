@@ -5,7 +5,7 @@ import numbers
 import keras
 
 from keras_hsvae._validation import check_int, is_integer, is_seed
-from keras_hsvae.ops._backend_random import IntSeedStream, as_seed_tensor
+from keras_hsvae.ops._backend_random import IntSeedStream, tensor_seed_stream
 from keras_hsvae.ops._dtypes import cast_back, compute_dtype
 from keras_hsvae.ops.sphere import rescale_to_radius
 
@@ -90,7 +90,7 @@ def check_seed_argument(seed):
     if seed is None or isinstance(seed, keras.random.SeedGenerator):
         return seed
     if keras.ops.is_tensor(seed):
-        return as_seed_tensor(seed)
+        return tensor_seed_stream(seed)
     if not is_seed(seed):
         raise ValueError(
             "`seed` must be an int >= 0 (and < 2**32), a "

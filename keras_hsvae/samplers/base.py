@@ -53,16 +53,6 @@ def _check_n(n):
     raise ValueError(message)
 
 
-def _check_seed(seed):
-    """`seed` for samplers that make a single draw (`check_seed_argument`).
-
-    An int goes to `keras.random` as is (no `SeedGenerator` is created, so
-    it also works inside `tf.function`, and the draw equals the model's own
-    prior draw).
-    """
-    return check_seed_argument(seed)
-
-
 def _check_dim(dim, minimum, name="dim"):
     return check_int(name, dim, minimum)
 
@@ -201,7 +191,11 @@ def _jittered_cholesky(covariance, jitter, num_directions):
 def _gaussian_draws(n, mean, scale_tril, seed):
     """`(n, m)` draws `mean + eps L^T` in `floatx`, `eps ~ N(0, I)`."""
     dtype = keras.backend.floatx()
-    eps = keras.random.normal((n, len(mean)), dtype=dtype, seed=_check_seed(seed))
+    # One draw: an int seed goes to `keras.random` as is (no SeedGenerator,
+    # so it works inside `tf.function` and equals the model's prior draw).
+    eps = keras.random.normal(
+        (n, len(mean)), dtype=dtype, seed=check_seed_argument(seed)
+    )
     tril = ops.convert_to_tensor(scale_tril, dtype)
     # Row vectors: z = mean + eps L^T.
     return ops.convert_to_tensor(mean, dtype) + ops.matmul(eps, ops.transpose(tril))

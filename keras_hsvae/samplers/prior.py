@@ -9,12 +9,11 @@ from keras_hsvae.distributions import (
     Normal,
     ProductHypersphericalUniform,
 )
-from keras_hsvae.ops.random import seed_generator
+from keras_hsvae.ops.random import check_seed_argument, seed_generator
 from keras_hsvae.ops.sae import check_radius
 from keras_hsvae.samplers.base import (
     _check_dim,
     _check_n,
-    _check_seed,
     _Sampler,
 )
 
@@ -133,7 +132,7 @@ class PriorSampler(_Sampler):
         dtype = keras.backend.floatx()
         # Several shells draw several times: a generator advances between
         # them (as in `ProductSVAE`); one draw takes the seed as is.
-        seed = seed_generator(seed) if self.shell_dims else _check_seed(seed)
+        seed = seed_generator(seed) if self.shell_dims else check_seed_argument(seed)
         if self.prior == "normal":
             return keras.random.normal((n, self._dim), dtype=dtype, seed=seed)
         dims = self.shell_dims or [self._dim]
