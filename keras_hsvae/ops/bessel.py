@@ -42,7 +42,8 @@ import collections
 import math
 from fractions import Fraction
 
-from keras import ops
+import numpy as np
+from keras import backend, ops
 
 from keras_hsvae.ops._dtypes import cast_back, upcast
 from keras_hsvae.ops._gradient import with_gradient
@@ -53,12 +54,19 @@ from keras_hsvae.ops.special import lgamma, stirling_correction
 _UAE_MIN_ORDER = 24
 # Number of correction polynomials u_1..u_K kept in the uniform expansion.
 _UAE_TERMS = 10
+# Fewer suffice in float32: max|u_7| / 24^7 = 1.4e-11 is far below its
+# rounding (6e-8); float64 keeps all ten.
+_UAE_TERMS_BY_DTYPE = {"float32": 6, "float64": _UAE_TERMS}
 # Beyond this z = x / mu the uniform expansion avoids forming z^2 (overflow).
 _BIG_Z = 1e8
 # y / (1 + y) is 1 to rounding in float64 beyond this.
 _BIG_Y = 1e17
-# Power-series terms for 0F1 where x^2/4 <= mu + 1 (the k-th term <= 1/k!).
+# Power-series terms for 0F1 where x^2/4 <= mu + 1. Term k+1 is at most
+# term k / (k + 1), so what is dropped after N terms is below term_1 / N!:
+# 13! = 6e9 for float32's 6e-8 and 26! = 4e26 for float64's 1.1e-16
+# (PyTorch's eager mode pays per operation: no more terms than the dtype needs).
 _SERIES_TERMS = 26
+_SERIES_TERMS_BY_DTYPE = {"float32": 13, "float64": _SERIES_TERMS}
 
 
 def _uae_polynomials(count):
@@ -124,15 +132,15 @@ Fields:
 """
 
 
-def _uae_coefficients():
-    """u_k, u_k', u_k'' of every k as columns `3 k + (0, 1, 2)`, by power of t.
+def _uae_coefficients(terms=_UAE_TERMS):
+    """u_k, u_k', u_k'' of k <= `terms` as columns `3 k + (0, 1, 2)`, by power of t.
 
     Rows run from the highest power of t down to t^0, zero-padded: Horner's
     rule over the rows evaluates all 3 (K + 1) polynomials at once, with the
     same operations per polynomial as evaluating each alone (a padded zero
     stays exactly 0 until its polynomial's leading coefficient).
     """
-    columns = [p for k in range(_UAE_TERMS + 1) for p in (_U[k], _DU[k], _DDU[k])]
+    columns = [p for k in range(terms + 1) for p in (_U[k], _DU[k], _DDU[k])]
     degree = max(len(p) for p in columns)
     rows = [[0.0] * len(columns) for _ in range(degree)]
     for j, p in enumerate(columns):
@@ -141,7 +149,12 @@ def _uae_coefficients():
     return rows
 
 
-_UAE_ROWS = _uae_coefficients()
+# A float64 array, not nested lists: PyTorch's `convert_to_tensor` walks a
+# nested list element by element (about 20 ms per call for this table).
+_UAE_ROWS = {
+    dtype: np.array(_uae_coefficients(terms), dtype=np.float64)
+    for dtype, terms in _UAE_TERMS_BY_DTYPE.items()
+}
 
 
 def _uae_sums(t, inv_mu):
@@ -152,14 +165,16 @@ def _uae_sums(t, inv_mu):
     operations instead of a thousand (PyTorch's eager mode pays per operation;
     compiled graphs get smaller).
     """
-    rows = ops.convert_to_tensor(_UAE_ROWS, t.dtype)
+    dtype = backend.standardize_dtype(t.dtype)
+    table = _UAE_ROWS[dtype]
+    rows = ops.convert_to_tensor(table, dtype)
     t_col = ops.expand_dims(t, -1)
     acc = ops.zeros_like(t_col) + rows[0]
-    for j in range(1, len(_UAE_ROWS)):
+    for j in range(1, len(table)):
         acc = acc * t_col + rows[j]
     sums = ops.zeros_like(acc[..., :3])
     inv_mu_col = ops.expand_dims(inv_mu, -1)
-    for k in range(_UAE_TERMS, -1, -1):
+    for k in range(_UAE_TERMS_BY_DTYPE[dtype], -1, -1):
         sums = sums * inv_mu_col + acc[..., 3 * k : 3 * k + 3]
     return sums[..., 0], sums[..., 1], sums[..., 2]
 
@@ -175,7 +190,8 @@ def _series(mu, q):
     diff = ops.zeros_like(q)
     term1 = ops.ones_like(q)
     term2 = ops.ones_like(q)
-    for k in range(1, _SERIES_TERMS + 1):
+    terms = _SERIES_TERMS_BY_DTYPE[backend.standardize_dtype(q.dtype)]
+    for k in range(1, terms + 1):
         term1 = term1 * q / ((mu + k) * k)
         term2 = term2 * q / ((mu + 1.0 + k) * k)
         s1 = s1 + term1
@@ -323,26 +339,31 @@ def _bessel_parts(v, x):
     # All four are free of cancellation; the recurrence is the stable
     # (minimal-solution) direction, so errors do not grow.
     # 1 - rho_{k-1} = y / (1 + y) with y = q rho_k / (k (k + 1)) (tiny as q -> 0).
+    # Each step's log1p(y) is taken once and shared by the three logs; only
+    # the last step's y enters 1 - rho (PyTorch's eager mode pays per op).
     rec_rho, rec_log, rec_log_mx, rec_omr = rho, log_norm, log_norm_mx, omr
-    rec_omrho = omrho
     rec_log_ive = log_ive
     rec_p = p
+    quarter_x = 0.25 * x
     for step in range(_UAE_MIN_ORDER):
         k = mu - step
+        two_k = 2.0 * k
         # q rho_k = (x / 4) (x rho_k) with x rho_k ~ 2 (k + 1) R_k: no x^2,
         # which overflows float32 for x above ~1e19.
-        y = (x * rec_rho) / (k * (k + 1.0)) * (0.25 * x)
-        denom = 2.0 * k + x - x * rec_omr
+        y = (x * rec_rho) / (k * (k + 1.0)) * quarter_x
+        x_omr = x * rec_omr
+        denom = two_k + x - x_omr
         x_over_denom = x / denom
-        rec_p = x_over_denom * x_over_denom * (2.0 * k - rec_p)
+        rec_p = x_over_denom * x_over_denom * (two_k - rec_p)
+        log1p_y = ops.log1p(y)
         # log I_{k-1} = log I_k - log R_{k-1}, R_{k-1} = (x / 2k) rho_{k-1}.
-        rec_log_ive = rec_log_ive - (half_log_x - ops.log(k) - ops.log1p(y))
-        rec_log = rec_log + ops.log1p(y)
-        rec_log_mx = rec_log_mx + ops.log1p(y)
-        rec_omr = (2.0 * k - x * rec_omr) / (2.0 * k + x - x * rec_omr)
+        rec_log_ive = rec_log_ive - (half_log_x - ops.log(k) - log1p_y)
+        rec_log = rec_log + log1p_y
+        rec_log_mx = rec_log_mx + log1p_y
+        rec_omr = (two_k - x_omr) / denom
         rec_rho = 1.0 / (1.0 + y)
-        # y / (1 + y), and 1 where y overflows (inf / inf at the largest x).
-        rec_omrho = ops.where(y < _BIG_Y, y / (1.0 + y), ops.ones_like(y))
+    # y / (1 + y), and 1 where y overflows (inf / inf at the largest x).
+    rec_omrho = ops.where(y < _BIG_Y, y / (1.0 + y), ops.ones_like(y))
     log_norm = ops.where(small_order, rec_log, log_norm)
     log_norm_mx = ops.where(small_order, rec_log_mx, log_norm_mx)
     rho = ops.where(small_order, rec_rho, rho)
