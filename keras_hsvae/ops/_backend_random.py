@@ -12,6 +12,8 @@ trigonometry).
 import keras
 from keras import backend
 
+from keras_hsvae.ops._dtypes import float_constant
+
 
 class IntSeedStream(keras.random.SeedGenerator):
     """The seeds `[seed, 0], [seed, 1], ...` of `SeedGenerator(seed)`, in Python.
@@ -133,7 +135,7 @@ def beta_and_uniform(shape, concentration, seed, counter, dtype, axis=-1):
             along = [1] * len(shape)
             along[axis] = len(concentration)
             concentration = keras.ops.reshape(
-                keras.ops.convert_to_tensor(concentration, dtype), along
+                float_constant(concentration, dtype), along
             )
         eps = keras.random.beta(shape, concentration, concentration, dtype, offset)
         u = keras.random.uniform(shape, dtype=dtype, seed=offset + 1)

@@ -13,6 +13,7 @@ numpy knows neither bfloat16 nor its limits: `finfo` goes through
 """
 
 import ml_dtypes
+import numpy as np
 from keras import backend, ops
 
 HALF_DTYPES = ("float16", "bfloat16")
@@ -72,3 +73,25 @@ def finfo(dtype):
     (65504.0, 0.0078125)
     """
     return ml_dtypes.finfo(_dtype_of(dtype))
+
+
+def float_constant(values, dtype):
+    """Python floats (a number or a nested sequence) as a tensor of `dtype`.
+
+    Built from a numpy array: PyTorch's `convert_to_tensor` walks a Python
+    list element by element (60-180 us for 4-20 floats against 18 us from an
+    array), a cost the eager training step pays for every constant. numpy
+    rounds each Python float (a float64) to float32 as the backends do; half
+    dtypes go through float32.
+
+    Example:
+
+    >>> from keras import ops
+    >>> from keras_hsvae.ops._dtypes import float_constant
+    >>> ops.convert_to_numpy(float_constant([0.5, 1.5], "float32")).tolist()
+    [0.5, 1.5]
+    """
+    dtype = backend.standardize_dtype(dtype)
+    if dtype in ("float32", "float64"):
+        return ops.convert_to_tensor(np.asarray(values, dtype), dtype)
+    return ops.cast(ops.convert_to_tensor(np.asarray(values, "float32")), dtype)

@@ -46,7 +46,7 @@ import keras
 from keras import ops
 
 from keras_hsvae._validation import check_int
-from keras_hsvae.ops._dtypes import cast_back, compute_dtype, upcast
+from keras_hsvae.ops._dtypes import cast_back, compute_dtype, float_constant, upcast
 from keras_hsvae.ops.random import seed_generator
 
 # The Stirling and digamma asymptotic coefficients are shared with
@@ -427,7 +427,7 @@ def _symmetric_beta_columns(shape, columns, axis, dtype, seed):
     along = [1] * len(shape)
     along[axis] = len(columns)
     stand_in = [1.0 if c == 0.5 else c for c in columns]
-    c = ops.reshape(ops.convert_to_tensor(stand_in, dtype), along)
+    c = ops.reshape(float_constant(stand_in, dtype), along)
     t = _symmetric_beta_marsaglia_tsang(shape, c, dtype, seed)
     half = [c == 0.5 for c in columns]
     if any(half):
@@ -448,7 +448,7 @@ def _check_b(b):
 
 def _stacked(values, like):
     """Static floats as a tensor of shape `(len(values),) + (1,) * like.ndim`."""
-    const = ops.convert_to_tensor(values, like.dtype)
+    const = float_constant(values, like.dtype)
     return ops.reshape(const, (len(values),) + (1,) * len(like.shape))
 
 

@@ -24,7 +24,7 @@ from keras import backend, ops
 from keras_hsvae._validation import check_sphere_dim
 from keras_hsvae.ops import _backend_random
 from keras_hsvae.ops._backend_compile import compile_once_per_shape
-from keras_hsvae.ops._dtypes import cast_back, finfo, upcast
+from keras_hsvae.ops._dtypes import cast_back, finfo, float_constant, upcast
 from keras_hsvae.ops._gradient import with_gradient
 from keras_hsvae.ops.bessel import bessel_iv_ratio, bessel_parts
 from keras_hsvae.ops.random import seed_generator
@@ -115,7 +115,7 @@ def vmf_kl_to_uniform(dim, kappa):
     if isinstance(dim, (list, tuple)):
         dims = _column_dims([check_sphere_dim(d) for d in dim], tuple(ops.shape(kappa)))
         # One Bessel order per column: 0.5 m - 1 for each shell.
-        v = ops.convert_to_tensor([0.5 * d - 1.0 for d in dims], kappa.dtype)
+        v = float_constant([0.5 * d - 1.0 for d in dims], kappa.dtype)
     else:
         v = _order(check_sphere_dim(dim), kappa)
     parts = bessel_parts(v, kappa)
@@ -317,9 +317,9 @@ def _wood_cosine(shape, m1, kappa, log_normalizer, seed, max_proposals):
     dtype = backend.standardize_dtype(kappa.dtype)
     if isinstance(m1, tuple):
         along = (len(m1),) + (1,) * (len(shape) - 1)
-        m1_t = ops.reshape(ops.convert_to_tensor(m1, dtype), along)
+        m1_t = ops.reshape(float_constant(m1, dtype), along)
         m1_log_m1 = ops.reshape(
-            ops.convert_to_tensor([x * math.log(x) for x in m1], dtype), along
+            float_constant([x * math.log(x) for x in m1], dtype), along
         )
     else:
         m1_t, m1_log_m1 = m1, m1 * math.log(m1)
@@ -399,7 +399,7 @@ def _wood_rounds(shape, m1, a, b, d, key, max_proposals, dtype):
     if isinstance(m1, tuple):
         concentration = tuple(0.5 * x for x in m1)
         m1 = ops.reshape(
-            ops.convert_to_tensor(m1, dtype), (len(m1),) + (1,) * (len(shape) - 1)
+            float_constant(m1, dtype), (len(m1),) + (1,) * (len(shape) - 1)
         )
     else:
         concentration = 0.5 * m1
