@@ -147,12 +147,7 @@ class HypersphericalKLRegularizer(keras.layers.Layer):
 
     def build(self, input_shape):
         mu_shape, sigma_shape = _two_shapes(input_shape)
-        if len(mu_shape) != 2 or tuple(mu_shape[1:]) != tuple(sigma_shape[1:]):
-            raise ValueError(
-                "`HypersphericalKLRegularizer` expects `[mu, sigma]`, two "
-                "tensors of the same shape (batch, n). Received: "
-                f"input_shape={input_shape}"
-            )
+        _check_same_shape(mu_shape, sigma_shape)
         n = mu_shape[-1]
         if n is None or n < 2:
             raise ValueError(
@@ -188,6 +183,9 @@ class HypersphericalKLRegularizer(keras.layers.Layer):
 
     def call(self, inputs, training=None):
         mu, sigma = inputs
+        # `build` saw only the first shapes: a later batch of mu and sigma
+        # of different sizes would fail deep inside the batch statistics.
+        _check_same_shape(tuple(mu.shape), tuple(sigma.shape))
         # Global-batch statistics under tf.distribute (None elsewhere).
         terms = self.penalty_terms(mu, sigma, all_reduce=cross_replica_sum())
         penalty = terms["angular"] + terms["radial"]
@@ -261,3 +259,17 @@ def _two_shapes(input_shape):
             f"Received: input_shape={input_shape}"
         )
     return tuple(mu_shape), tuple(sigma_shape)
+
+
+def _check_same_shape(mu_shape, sigma_shape):
+    """ValueError unless mu and sigma are (batch, n) of one shape (None: any)."""
+    same = len(mu_shape) == 2 and len(sigma_shape) == 2
+    same = same and all(
+        a is None or b is None or a == b for a, b in zip(mu_shape, sigma_shape)
+    )
+    if not same:
+        raise ValueError(
+            "`HypersphericalKLRegularizer` expects `[mu, sigma]`, two "
+            "tensors of the same shape (batch, n). Received: "
+            f"input_shape={[mu_shape, sigma_shape]}"
+        )
