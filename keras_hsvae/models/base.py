@@ -368,5 +368,6 @@ def _encoder_input_shape(encoder):
 
 
 def _loss_dtype(dtype):
+    """float32 for half dtypes, else `dtype` (any backend's dtype object)."""
     dtype = keras.backend.standardize_dtype(dtype)
     return "float32" if dtype in ("float16", "bfloat16") else dtype

@@ -23,7 +23,7 @@ from keras_hsvae._validation import check_beta, check_int, check_seed
 from keras_hsvae.layers.graph_convolution import GraphConvolution
 from keras_hsvae.layers.posteriors import get_posterior, list_posteriors
 from keras_hsvae.layers.posteriors.gaussian import GaussianPosterior
-from keras_hsvae.models.base import _PresetsDescriptor
+from keras_hsvae.models.base import _loss_dtype, _PresetsDescriptor
 from keras_hsvae.ops._backend_distribute import scale_loss_for_replicas
 from keras_hsvae.ops.gaussian import gaussian_kl_to_standard_normal
 from keras_hsvae.ops.graph import normalize_adjacency, sparse_normalized_adjacency
@@ -138,7 +138,7 @@ class _LogScaleGaussianPosterior(GaussianPosterior):
         mean, log_scale = self._heads(features)
         params = {"mean": mean, "stddev": ops.exp(log_scale)}
         # Half precision loses the KL's small differences: float32 at least.
-        dtype = "float32" if mean.dtype in ("float16", "bfloat16") else mean.dtype
+        dtype = _loss_dtype(mean.dtype)
         # log sigma^2 = 2 log sigma, exactly: nothing to underflow.
         kl = gaussian_kl_to_standard_normal(
             ops.cast(mean, dtype), 2.0 * ops.cast(log_scale, dtype)
@@ -335,7 +335,7 @@ class GraphVAE(keras.Model):
             )
         logits = y_pred["logits"]
         # Mixed precision: the loss in float32 at least.
-        dtype = "float32" if logits.dtype in ("float16", "bfloat16") else logits.dtype
+        dtype = _loss_dtype(logits.dtype)
         logits = ops.cast(logits, dtype)
         recon = ops.mean(weighted_edge_cross_entropy(y, logits))
         # beta * mean_nodes KL, added by the posterior; / N as Kipf & Welling.
@@ -348,7 +348,7 @@ class GraphVAE(keras.Model):
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         logits = y_pred["logits"]
-        dtype = "float32" if logits.dtype in ("float16", "bfloat16") else logits.dtype
+        dtype = _loss_dtype(logits.dtype)
         recon = weighted_edge_cross_entropy(y, ops.cast(logits, dtype))
         self.reconstruction_tracker.update_state(recon)
         for tracker in self.term_trackers:
