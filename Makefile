@@ -67,6 +67,7 @@ bench: $(BIN)/.test-installed
 	cd benchmarks && KERAS_BACKEND=tensorflow ../$(BIN)/python bench_vmf_sampling.py
 	cd benchmarks && KERAS_BACKEND=tensorflow ../$(BIN)/python bench_hsc_regularizer.py
 	for b in tensorflow jax torch; do $(BIN)/python benchmarks/bench_eager_eval.py --backend $$b; done
+	for b in tensorflow jax torch; do $(BIN)/python benchmarks/bench_peak_memory.py --backend $$b; done
 	$(BIN)/python benchmarks/summarize.py > /dev/null
 
 # One backend (PyTorch, the fastest suite), one worker; hours, see docs/MUTATION.md.

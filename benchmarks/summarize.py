@@ -213,6 +213,42 @@ def eager_eval():
     return "\n".join(lines)
 
 
+def peak_memory():
+    runs = _backend_runs("peak_memory")
+    title = "## Peak memory of a training run"
+    if not runs:
+        return f"{title}\n\nNo results yet: run `bench_peak_memory.py`.\n"
+    first = runs[0]
+    lines = [
+        title,
+        "",
+        "`benchmarks/bench_peak_memory.py --backend <b>`: peak resident set size "
+        f"(`ru_maxrss`) of a fresh process that builds one model and trains it "
+        f"with `fit` for {first['steps']} steps at batch {first['batch']} (the MLP "
+        "models of `bench_train_step.py`, random binary images); "
+        '"build" is the peak before training (libraries, data, weights), '
+        '"after first step" the peak once the train step has been traced and '
+        'compiled (TensorFlow, JAX) or run once (PyTorch), "training" what the '
+        'whole run added to "build". "vs BetaVAE" is the difference of the peaks '
+        "from a BetaVAE of the same latent size, measured in the same run.",
+        "",
+        "| backend | model | build MiB | after first step MiB | peak MiB "
+        "| training MiB | peak vs BetaVAE MiB |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for run in runs:
+        for name, row in run["rows"].items():
+            delta = row.get("peak_minus_baseline_mib")
+            lines.append(
+                f"| {run['backend']} | {name} | {row['build_mib']:.0f} "
+                f"| {row['first_step_mib']:.0f} "
+                f"| {row['peak_mib']:.0f} | {row['train_mib']:.0f} "
+                f"| {'-' if delta is None else f'{delta:+.0f}'} |"
+            )
+    lines += [""]
+    return "\n".join(lines)
+
+
 def _ours_vs_baseline_rows(runs, case):
     """Rows `| backend | case | ours | baseline | ratio | first calls |`.
 
@@ -343,6 +379,7 @@ def main():
             hsc_regularizer(),
             train_step(),
             eager_eval(),
+            peak_memory(),
         ]
     )
     (HERE / "README.md").write_text(text)
