@@ -109,3 +109,15 @@ def test_stateless_call_returns_the_loss_of_this_call_only():
     )
     assert len(losses) == 1
     np.testing.assert_allclose(float(to_numpy(losses[0])), expected, rtol=2e-5)
+
+
+def test_training_draw_is_mu_plus_sigma_times_the_layers_normal_draw():
+    # z = mu - eps sigma has the same law: only the seeded draw tells them apart.
+    mu, sigma = _mu_sigma(batch=5)
+    layer = HypersphericalKLRegularizer(rescale=False, seed=7)
+    z = to_numpy(layer([mu, sigma], training=True))
+    # The layer's first draw: keras.random.normal from SeedGenerator(7).
+    eps = to_numpy(
+        keras.random.normal((5, 4), dtype="float32", seed=keras.random.SeedGenerator(7))
+    )
+    np.testing.assert_allclose(z, mu + eps * sigma, rtol=1e-6, atol=1e-6)

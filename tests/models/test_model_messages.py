@@ -131,3 +131,11 @@ def test_p_norm_config_rebuilds_the_likelihood():
         rebuilt.loss(x, keras.ops.convert_to_tensor(decoded))
     )
     np.testing.assert_allclose(got, expected, rtol=1e-5)
+
+
+def test_a_decoder_that_is_not_a_model_is_named_in_the_message():
+    with _raises(
+        ValueError,
+        "`decoder` must be a keras.Model. Received: decoder='decoder.keras'",
+    ):
+        SVAE(mlp_encoder((4,), (3,)), "decoder.keras", 3)
