@@ -24,16 +24,16 @@ import resource
 import subprocess
 import sys
 
-MODELS = {
-    # name -> (latent size, baseline name)
-    "beta_vae_10": (10, None),
-    "svae_vmf": (10, "beta_vae_10"),
-    "svae_power_spherical": (10, "beta_vae_10"),
-    "beta_vae_41": (41, None),
-    "product_svae": (41, "beta_vae_41"),
-    "beta_vae_128": (128, None),
-    "hscvae": (128, "beta_vae_128"),
-}
+# The spherical models of `bench_train_step.py` and their BetaVAE baselines.
+MODELS = [
+    "beta_vae_10",
+    "svae_vmf",
+    "svae_power_spherical",
+    "beta_vae_41",
+    "product_svae",
+    "beta_vae_128",
+    "hscvae",
+]
 
 
 def _args():
@@ -41,7 +41,7 @@ def _args():
     parser.add_argument("--backend", default=os.environ.get("KERAS_BACKEND"))
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--batch", type=int, default=256)
-    parser.add_argument("--models", nargs="+", default=list(MODELS))
+    parser.add_argument("--models", nargs="+", default=MODELS)
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -55,29 +55,10 @@ def child(name, steps, batch):
     """Build and train one model; print its peaks as one JSON line."""
     import keras
     import numpy as np
+    from _common import MLP_SHAPE as shape
+    from _common import build_mlp_model
 
-    from keras_hsvae.models import (
-        HSCVAE,
-        SVAE,
-        BetaVAE,
-        ProductSVAE,
-        mlp_decoder,
-        mlp_encoder,
-    )
-
-    latent = MODELS[name][0]
-    shape = (28, 28, 1)
-    encoder, decoder = mlp_encoder(shape), mlp_decoder(latent, shape)
-    if name.startswith("beta_vae"):
-        model = BetaVAE(encoder, decoder, latent, seed=1)
-    elif name == "svae_vmf":
-        model = SVAE(encoder, decoder, latent, posterior="vmf", seed=1)
-    elif name == "svae_power_spherical":
-        model = SVAE(encoder, decoder, latent, posterior="power_spherical", seed=1)
-    elif name == "product_svae":
-        model = ProductSVAE(encoder, decoder, [10, 10, 10, 11], seed=1)
-    else:
-        model = HSCVAE(encoder, decoder, latent, likelihood="bernoulli", seed=1)
+    model = build_mlp_model(name)
     model.compile(optimizer=keras.optimizers.Adam(1e-3))
     # Ten batches, seen steps / 10 times: a data set of all the steps would
     # itself be the largest allocation (200 x 256 images: 160 MiB).
@@ -107,10 +88,10 @@ def main():
     args = _args()
     if args.backend:
         os.environ["KERAS_BACKEND"] = args.backend
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     if args.child:
         child(args.child, args.steps, args.batch)
         return
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     rows = {}
     for name in args.models:
         out = subprocess.run(
@@ -131,15 +112,15 @@ def main():
         )
         rows[name] = json.loads(out.stdout.strip().splitlines()[-1])
         print(name, rows[name], flush=True)
+    from _common import environment, mlp_baseline, write
+
     for name, row in rows.items():
-        baseline = MODELS[name][1]
+        baseline = None if name.startswith("beta_vae_") else mlp_baseline(name)
         if baseline in rows:
             row["baseline"] = baseline
             base = rows[baseline]
             row["peak_minus_baseline_mib"] = row["peak_mib"] - base["peak_mib"]
             row["train_minus_baseline_mib"] = row["train_mib"] - base["train_mib"]
-    from _common import environment, write
-
     write(
         f"peak_memory_{os.environ['KERAS_BACKEND']}",
         {

@@ -55,55 +55,28 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import environment, write  # noqa: E402
-
-from keras_hsvae.models import (  # noqa: E402
-    HSCVAE,
-    SVAE,
-    BetaVAE,
-    ProductSVAE,
-    mlp_decoder,
-    mlp_encoder,
+from _common import (  # noqa: E402
+    MLP_SHAPE,
+    SHELLS,
+    build_mlp_model,
+    environment,
+    mlp_baseline,
+    write,
 )
-
-SHAPE = (28, 28, 1)
-SHELLS = [10, 10, 10, 11]
-# name -> (latent size, builder(encoder, decoder, latent), baseline name)
-MODELS = {
-    "svae_vmf": (10, lambda e, d, n: SVAE(e, d, n, posterior="vmf", seed=1)),
-    "svae_power_spherical": (
-        10,
-        lambda e, d, n: SVAE(e, d, n, posterior="power_spherical", seed=1),
-    ),
-    "product_svae": (sum(SHELLS), lambda e, d, n: ProductSVAE(e, d, SHELLS, seed=1)),
-    "hscvae": (128, lambda e, d, n: HSCVAE(e, d, n, likelihood="bernoulli", seed=1)),
-}
-
-
-def _beta(e, d, n):
-    return BetaVAE(e, d, n, seed=1)
 
 
 def build(name):
-    if name.startswith("beta_vae_"):
-        latent, make = int(name.rsplit("_", 1)[1]), _beta
-    else:
-        latent, make = MODELS[name]
-    encoder = mlp_encoder(SHAPE, hidden=(256, 128))
-    decoder = mlp_decoder(latent, SHAPE, hidden=(128, 256))
-    model = make(encoder, decoder, latent)
+    model = build_mlp_model(name)
     model.compile(optimizer="adam")
     return model
 
 
-def baseline_of(name):
-    return f"beta_vae_{MODELS[name][0]}"
-
-
 def measure(batch_size):
-    x = (np.random.default_rng(0).random((batch_size,) + SHAPE) > 0.5).astype("float32")
+    x = (np.random.default_rng(0).random((batch_size,) + MLP_SHAPE) > 0.5).astype(
+        "float32"
+    )
     names = list(ARGS.models)
-    for base in dict.fromkeys(baseline_of(n) for n in ARGS.models):
+    for base in dict.fromkeys(mlp_baseline(n) for n in ARGS.models):
         names.append(base)
     models, first = {}, {}
     for name in names:
@@ -124,7 +97,7 @@ def measure(batch_size):
             rounds[name].append((time.perf_counter() - start) / ARGS.steps)
     rows = []
     for name in ARGS.models:
-        base = baseline_of(name)
+        base = mlp_baseline(name)
         ratios = [a / b for a, b in zip(rounds[name], rounds[base])]
         rows.append(
             {
